@@ -1,0 +1,197 @@
+//! Building the application state: database, migrations, reference data, secrets, demo data.
+
+use crate::auth::{self, JwtKeys};
+use crate::error::ApiError;
+use crate::routes::flights::schedule_plan;
+use crate::state::AppState;
+use skyfly_commands::CommandBus;
+use skyfly_domain::card::PaymentProvider;
+use skyfly_domain::clock::Clock;
+use skyfly_domain::event::Actor;
+use skyfly_domain::identity::Role;
+use skyfly_domain::ids::CommandId;
+use skyfly_domain::place::Airport;
+use skyfly_domain::store::EventStore;
+use skyfly_infra::PgEventStore;
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the engine needs to start.
+pub struct Options {
+    pub database_url: String,
+    pub jwt_secret: Option<String>,
+    pub nats_url: Option<String>,
+    pub clock: Arc<dyn Clock>,
+    pub payments: Arc<dyn PaymentProvider>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("nats_url", &self.nats_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects (creating the database if missing), migrates, loads airports, and builds the state.
+pub async fn build(options: Options) -> anyhow::Result<AppState> {
+    let pool = skyfly_infra::pg::connect_and_migrate(&options.database_url, 32).await?;
+    let airports = load_airports(&pool).await?;
+    let secret = match options.jwt_secret {
+        Some(s) if !s.is_empty() => s,
+        _ => stored_secret(&pool).await?,
+    };
+    let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
+    let bus = Arc::new(CommandBus::new(store, Arc::clone(&options.clock)));
+    Ok(AppState {
+        bus,
+        pool,
+        clock: options.clock,
+        payments: options.payments,
+        jwt: JwtKeys::from_secret(secret.as_bytes()),
+        airports: Arc::new(airports),
+        metrics: options.metrics,
+        nats_addr: options.nats_url.as_deref().and_then(host_port),
+    })
+}
+
+fn host_port(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', ',']).next()?.rsplit('@').next()?;
+    Some(if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:4222")
+    })
+}
+
+/// Airport reference data is always present: upserted from the embedded list on every start.
+async fn load_airports(
+    pool: &PgPool,
+) -> anyhow::Result<BTreeMap<skyfly_domain::place::Iata, Airport>> {
+    let airports = skyfly_fixtures::airports::airports();
+    let mut tx = pool.begin().await?;
+    for a in &airports {
+        sqlx::query(
+            "INSERT INTO airports (code, name, city, country, time_zone) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city = EXCLUDED.city, \
+             country = EXCLUDED.country, time_zone = EXCLUDED.time_zone",
+        )
+        .bind(a.code.as_str())
+        .bind(&a.name)
+        .bind(&a.city)
+        .bind(&a.country)
+        .bind(&a.time_zone)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(airports.into_iter().map(|a| (a.code, a)).collect())
+}
+
+/// The JWT secret generated on first start, so that tokens survive restarts without configuration.
+async fn stored_secret(pool: &PgPool) -> anyhow::Result<String> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('jwt_secret', $1) ON CONFLICT DO NOTHING",
+    )
+    .bind(auth::generate_secret())
+    .execute(pool)
+    .await?;
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'jwt_secret'")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Creates a staff account (CLI `skyfly staff create`, and the demo's staff account).
+pub async fn create_staff(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> Result<uuid::Uuid, ApiError> {
+    let command_id = CommandId::derived(&format!("staff/{}", email.trim().to_lowercase()));
+    let (user, _) = crate::routes::identity::register_user(
+        state,
+        email,
+        password,
+        name,
+        Role::Staff,
+        command_id,
+    )
+    .await?;
+    Ok(user.0)
+}
+
+/// Loads the demo: accounts and a generated network for the next `days` days. Idempotent.
+pub async fn load_demo(state: &AppState, days: u32) -> anyhow::Result<DemoSummary> {
+    use skyfly_fixtures::demo;
+    let staff = demo::demo_staff();
+    let mut summary = DemoSummary::default();
+    match create_staff(state, &staff.email, &staff.password, &staff.name).await {
+        Ok(_) => {}
+        Err(e) if e.code == "email_taken" => {}
+        Err(e) => anyhow::bail!("demo staff account: {}", e.detail),
+    }
+    summary
+        .accounts
+        .push((staff.email.to_owned(), staff.password.to_owned(), "staff"));
+    for c in demo::demo_customers() {
+        let command_id = CommandId::derived(&format!("demo-customer/{}", c.email));
+        match crate::routes::identity::register_user(
+            state,
+            &c.email,
+            &c.password,
+            &c.name,
+            Role::Customer,
+            command_id,
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if e.code == "email_taken" => {}
+            Err(e) => anyhow::bail!("demo customer {}: {}", c.email, e.detail),
+        }
+        summary
+            .accounts
+            .push((c.email.to_owned(), c.password.to_owned(), "customer"));
+    }
+    let from = state.clock.now().date_naive();
+    let plans = demo::demo_schedule(42, from, days);
+    for plan in &plans {
+        let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
+        match schedule_plan(state, plan, command_id, Actor::system("demo")).await {
+            Ok(Some(_)) => summary.flights_scheduled += 1,
+            Ok(None) => summary.flights_existing += 1,
+            Err(e) => anyhow::bail!("demo flight {}: {e}", plan.flight_id),
+        }
+    }
+    summary.sample_flight = plans.first().map(|p| p.flight_id.to_string());
+    Ok(summary)
+}
+
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    pub accounts: Vec<(String, String, &'static str)>,
+    pub flights_scheduled: usize,
+    pub flights_existing: usize,
+    pub sample_flight: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nats_urls_become_addresses() {
+        assert_eq!(
+            super::host_port("nats://127.0.0.1:4222").as_deref(),
+            Some("127.0.0.1:4222")
+        );
+        assert_eq!(
+            super::host_port("nats://user:pw@host").as_deref(),
+            Some("host:4222")
+        );
+    }
+}

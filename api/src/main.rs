@@ -1,0 +1,238 @@
+//! The `skyfly` binary: `serve`, `migrate`, `staff create`, `import schedule`.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use skyfly_api::bootstrap::{self, Options};
+use skyfly_infra::card::BuiltInCardProcessor;
+use skyfly_infra::clock::SystemClock;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skyfly",
+    version,
+    about = "SkyFly: an event-sourced flight booking engine"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// One `Settings` struct: every value a flag and an environment variable, with local defaults.
+#[derive(Debug, Args)]
+struct Settings {
+    /// PostgreSQL (event store and read models); the database is created if missing.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "postgres://127.0.0.1:5432/skyfly"
+    )]
+    database_url: String,
+    /// NATS with JetStream.
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    nats_url: String,
+    /// Secret for signing access tokens; generated and stored on first start if unset.
+    #[arg(long, global = true, env = "SKYFLY_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SKYFLY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load demo airports, schedule and accounts (idempotent).
+        #[arg(long)]
+        demo: bool,
+        /// Days of demo schedule to generate, from today.
+        #[arg(long, default_value_t = 14)]
+        demo_days: u32,
+    },
+    /// Create the database if needed and apply migrations, then exit.
+    Migrate,
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Create a staff account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "SKYFLY_STAFF_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Staff")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a schedule file in the seed CSV format.
+    Schedule {
+        file: std::path::PathBuf,
+        /// First date to materialise (default: today).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Number of days to materialise.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli))
+}
+
+async fn state(settings: &Settings, metrics: bool) -> anyhow::Result<skyfly_api::AppState> {
+    let metrics = if metrics {
+        Some(
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .context("metrics recorder")?,
+        )
+    } else {
+        None
+    };
+    bootstrap::build(Options {
+        database_url: settings.database_url.clone(),
+        jwt_secret: settings.jwt_secret.clone(),
+        nats_url: Some(settings.nats_url.clone()),
+        clock: Arc::new(SystemClock),
+        payments: Arc::new(BuiltInCardProcessor),
+        metrics,
+    })
+    .await
+    .with_context(|| "could not start: is PostgreSQL reachable at DATABASE_URL?")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            demo_days,
+        } => {
+            let state = state(&cli.settings, true).await?;
+            if demo {
+                let summary = bootstrap::load_demo(&state, demo_days).await?;
+                println!(
+                    "Demo data: {} flights scheduled ({} already there).",
+                    summary.flights_scheduled, summary.flights_existing
+                );
+                println!("Demo accounts (demo passwords, not secrets):");
+                for (email, password, role) in &summary.accounts {
+                    println!("  {role:<8} {email}  /  {password}");
+                }
+                if let Some(f) = summary.sample_flight {
+                    println!("A demo flight: {f}  (GET /api/v1/flights/{f})");
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("bind {listen}"))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "SkyFly listening");
+            println!("SkyFly is listening on http://{addr}  (docs: http://{addr}/docs)");
+            axum::serve(listener, skyfly_api::router(state))
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+        Command::Migrate => {
+            skyfly_infra::pg::connect_and_migrate(&cli.settings.database_url, 2).await?;
+            println!("database is migrated");
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Create {
+                    email,
+                    password,
+                    name,
+                },
+        } => {
+            let state = state(&cli.settings, false).await?;
+            match bootstrap::create_staff(&state, &email, &password, &name).await {
+                Ok(id) => println!("staff account {email} created ({id})"),
+                Err(e) => anyhow::bail!("{} ({})", e.detail, e.code),
+            }
+        }
+        Command::Import {
+            command: ImportCommand::Schedule { file, from, days },
+        } => {
+            let state = state(&cli.settings, false).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
+            let from = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let progress = |done: usize, total: usize| {
+                if done % 200 == 0 || done == total {
+                    eprint!(
+                        "\r[{:<40}] {done}/{total}",
+                        "#".repeat(done * 40 / total.max(1))
+                    );
+                }
+            };
+            let actor = skyfly_domain::event::Actor::system("cli-import");
+            let report = skyfly_api::routes::flights::import_schedule(
+                &state, &bytes, from, days, actor, &progress,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.detail, e.code))?;
+            eprintln!();
+            for e in &report.errors {
+                println!("line {}: {}", e.line, e.reason);
+            }
+            println!(
+                "{} rows: {} flights scheduled, {} already scheduled, {} errors",
+                report.rows,
+                report.scheduled,
+                report.already_scheduled,
+                report.errors.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,85 @@
+//! `GET /api/v1/health` and `GET /metrics`.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, `degraded` (a non-essential dependency is down) or `unavailable`.
+    pub status: String,
+    pub checks: Checks,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Checks {
+    pub event_store: String,
+    pub read_models: String,
+    pub nats: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/health", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn health(State(state): State<AppState>) -> Response {
+    let probe = |sql: &'static str| {
+        let pool = state.pool.clone();
+        async move {
+            match tokio::time::timeout(Duration::from_secs(2), sqlx::query(sql).execute(&pool))
+                .await
+            {
+                Ok(Ok(_)) => "ok",
+                _ => "unavailable",
+            }
+        }
+    };
+    let event_store = probe("SELECT skyfly_watermark()").await;
+    let read_models = probe("SELECT 1 FROM airports LIMIT 1").await;
+    let nats = match &state.nats_addr {
+        Some(addr) => match tokio::time::timeout(
+            Duration::from_millis(500),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(_)) => "ok",
+            _ => "unreachable",
+        },
+        None => "disabled",
+    };
+    let status = match (event_store, read_models, nats) {
+        ("ok", "ok", "ok" | "disabled") => "ok",
+        ("ok", _, _) => "degraded",
+        _ => "unavailable",
+    };
+    let code = if status == "unavailable" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let body = Health {
+        status: status.into(),
+        checks: Checks {
+            event_store: event_store.into(),
+            read_models: read_models.into(),
+            nats: nats.into(),
+        },
+    };
+    crate::routes::json_response(code, &body)
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let text = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    let mut r = text.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}

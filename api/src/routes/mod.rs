@@ -1,0 +1,196 @@
+//! HTTP routes, per ../shared/API.md. Handlers turn requests into commands (`TryFrom` at the edge),
+//! run them through the command bus, and answer with the resource, its version (`ETag`) and the
+//! global position of the last event (`X-Event-Position`).
+
+pub mod bookings;
+pub mod flights;
+pub mod health;
+pub mod identity;
+pub mod inventory;
+pub mod loyalty;
+pub mod payments;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use skyfly_domain::event::{Actor, Metadata};
+use skyfly_domain::ids::CommandId;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "SkyFly", description = "Event-sourced flight booking engine. Errors are application/problem+json with a stable `code`."),
+    paths(
+        health::health,
+        identity::register, identity::login, identity::refresh, identity::logout, identity::me,
+        flights::schedule, flights::import, flights::get_flight, flights::availability,
+        inventory::reserve, inventory::release, inventory::commit,
+        // PATHS-PENDING
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "identity", description = "Accounts and tokens"),
+        (name = "flights", description = "Scheduling and seat inventory"),
+        (name = "payments", description = "Payments through the card processor"),
+        (name = "loyalty", description = "Miles"),
+        (name = "bookings", description = "Bookings"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Money on the wire: `{ "amount": 12345, "currency": "USD" }` in minor units.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyDto {
+    /// Minor units (cents).
+    #[schema(example = 12345)]
+    pub amount: i64,
+    #[schema(example = "USD", value_type = String)]
+    pub currency: String,
+}
+
+impl MoneyDto {
+    pub fn to_money(self, field: &str) -> Result<skyfly_domain::Money, ApiError> {
+        let currency = skyfly_domain::Currency::parse(&self.currency).map_err(|e| {
+            ApiError::field(format!("{field}.currency"), "invalid_field", e.to_string())
+        })?;
+        Ok(skyfly_domain::Money::new(self.amount, currency))
+    }
+}
+
+impl From<skyfly_domain::Money> for MoneyDto {
+    fn from(m: skyfly_domain::Money) -> Self {
+        Self {
+            amount: m.amount,
+            currency: m.currency.to_string(),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/auth/register", post(identity::register))
+        .route("/auth/login", post(identity::login))
+        .route("/auth/token/refresh", post(identity::refresh))
+        .route("/auth/logout", post(identity::logout))
+        .route("/users/me", get(identity::me))
+        .route("/flights", post(flights::schedule))
+        .route("/flights/import", post(flights::import))
+        .route("/flights/{flight_id}", get(flights::get_flight))
+        .route(
+            "/flights/{flight_id}/availability",
+            get(flights::availability),
+        )
+        .route("/inventory/{flight_id}/reserve", post(inventory::reserve))
+        .route("/inventory/{flight_id}/release", post(inventory::release))
+        .route("/inventory/{flight_id}/commit", post(inventory::commit))
+        // ROUTES-PENDING
+        .fallback(|| async { ApiError::not_found("route") });
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/metrics", get(health::metrics))
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .url("/api/v1/openapi.json", ApiDoc::openapi()),
+        )
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn(crate::middleware::observe))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            8 * 1024 * 1024,
+        ))
+        .with_state(state)
+}
+
+pub fn command_metadata(command_id: CommandId, actor: Actor) -> Metadata {
+    Metadata::new(command_id, actor)
+}
+
+pub fn json_ok<T: Serialize>(body: &T) -> Response {
+    json_response(StatusCode::OK, body)
+}
+
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut r = (status, bytes).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Adds `X-Event-Position` (if the command appended) and `ETag` (the aggregate's version).
+pub fn with_versions(
+    mut response: Response,
+    position: Option<u64>,
+    version: Option<u64>,
+) -> Response {
+    if let Some(p) = position {
+        if let Ok(v) = HeaderValue::from_str(&p.to_string()) {
+            response.headers_mut().insert("x-event-position", v);
+        }
+    }
+    if let Some(v) = version {
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{v}\"")) {
+            response.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    response
+}
+
+pub fn created<T: Serialize>(
+    location: &str,
+    body: &T,
+    position: Option<u64>,
+    version: Option<u64>,
+) -> Response {
+    let mut r = with_versions(json_response(StatusCode::CREATED, body), position, version);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Parses a path segment, naming it on failure.
+pub fn path_param<T>(
+    field: &str,
+    raw: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ApiError> {
+    parse(raw).ok_or_else(|| {
+        ApiError::field(
+            field,
+            "invalid_field",
+            format!("{raw:?} is not a valid {field}"),
+        )
+    })
+}

@@ -1,0 +1,32 @@
+//! The application state shared by all handlers.
+
+use crate::auth::JwtKeys;
+use metrics_exporter_prometheus::PrometheusHandle;
+use skyfly_commands::CommandBus;
+use skyfly_domain::card::PaymentProvider;
+use skyfly_domain::clock::Clock;
+use skyfly_domain::place::{Airport, Iata};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub bus: Arc<CommandBus>,
+    pub pool: PgPool,
+    pub clock: Arc<dyn Clock>,
+    pub payments: Arc<dyn PaymentProvider>,
+    pub jwt: JwtKeys,
+    pub airports: Arc<BTreeMap<Iata, Airport>>,
+    pub metrics: Option<PrometheusHandle>,
+    /// `host:port` of NATS, probed by the health check.
+    pub nats_addr: Option<String>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("airports", &self.airports.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,292 @@
+//! The command path shared by the HTTP API, the CLI and the process managers.
+
+use crate::cache::{AggregateCache, Entry};
+use skyfly_domain::aggregate::{Aggregate, stream_id};
+use skyfly_domain::clock::Clock;
+use skyfly_domain::event::{CodecError, Metadata, decode, encode};
+use skyfly_domain::ids::{CommandId, EventId};
+use skyfly_domain::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A command with what the command path needs to record it.
+#[derive(Debug, Clone)]
+pub struct Envelope<C> {
+    pub command: C,
+    pub command_id: CommandId,
+    pub metadata: Metadata,
+    /// The client's `If-Match`: the command is refused unless the aggregate is at this version.
+    pub expected_version: Option<u64>,
+}
+
+impl<C> Envelope<C> {
+    pub fn new(command: C, metadata: Metadata) -> Self {
+        Self {
+            command_id: metadata.command_id,
+            command,
+            metadata,
+            expected_version: None,
+        }
+    }
+
+    pub fn expecting(mut self, version: Option<u64>) -> Self {
+        self.expected_version = version;
+        self
+    }
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Executed<A: Aggregate> {
+    /// The aggregate's state after the command.
+    pub state: A,
+    /// The stream's version after the command.
+    pub version: u64,
+    /// The events this command appended (empty for a no-op or a redelivered command).
+    pub events: Vec<A::Event>,
+    /// Global position of the last event the command appended (for a redelivered command, of the
+    /// first delivery); `None` if it appended nothing.
+    pub position: Option<u64>,
+    /// The command id had already been recorded: nothing was appended this time.
+    pub already_applied: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error + 'static> {
+    /// The domain refused the command.
+    #[error(transparent)]
+    Rejected(E),
+    /// `If-Match` named a version the aggregate is no longer (or not yet) at, or conflicts
+    /// persisted beyond the retry budget.
+    #[error("version conflict: expected {expected}, aggregate is at {actual}")]
+    Conflict { expected: u64, actual: u64 },
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Codec(CodecError),
+}
+
+pub struct CommandBus {
+    store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
+    cache: AggregateCache,
+    max_attempts: u32,
+}
+
+impl std::fmt::Debug for CommandBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandBus")
+            .field("cached_streams", &self.cache.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommandBus {
+    pub fn new(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            cache: AggregateCache::new(50_000),
+            max_attempts: 8,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Loads an aggregate without running a command (through the cache, so it is cheap and
+    /// consistent with what commands see in this process).
+    pub async fn load<A: Aggregate>(
+        &self,
+        id: impl std::fmt::Display,
+    ) -> Result<(A, u64), CommandError<A::Error>> {
+        let stream = stream_id::<A>(id);
+        let slot = self.cache.slot(&stream);
+        let mut entry = slot.lock().await;
+        let (state, version) = self.current::<A>(&stream, &mut entry).await?;
+        Ok((state.clone(), version))
+    }
+
+    /// Runs `envelope` against the aggregate `id`.
+    pub async fn execute<A: Aggregate>(
+        &self,
+        id: impl std::fmt::Display,
+        envelope: Envelope<A::Command>,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let stream = stream_id::<A>(id);
+        let slot = self.cache.slot(&stream);
+        let mut entry = slot.lock().await;
+        let result = self
+            .execute_locked::<A>(&stream, &mut entry, &envelope)
+            .await;
+        if matches!(result, Err(CommandError::Store(_) | CommandError::Codec(_))) {
+            // We no longer know what the stream holds; the next command reloads it.
+            *entry = None;
+        }
+        result
+    }
+
+    async fn execute_locked<A: Aggregate>(
+        &self,
+        stream: &str,
+        entry: &mut Entry,
+        envelope: &Envelope<A::Command>,
+    ) -> Result<Executed<A>, CommandError<A::Error>> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (state, version) = self.current::<A>(stream, entry).await?;
+            if let Some(expected) = envelope.expected_version {
+                if expected != version {
+                    // The cache may be behind another process: look before refusing.
+                    let (_, version) = self.catch_up::<A>(stream, entry).await?;
+                    if expected != version {
+                        return Err(CommandError::Conflict {
+                            expected,
+                            actual: version,
+                        });
+                    }
+                    continue;
+                }
+            }
+            let events = match state.decide(&envelope.command) {
+                Ok(events) => events,
+                Err(rejection) => {
+                    // A refusal on a stale cache would be wrong; refuse only on the latest state.
+                    let (_, latest) = self.catch_up::<A>(stream, entry).await?;
+                    if latest != version {
+                        continue;
+                    }
+                    return Err(CommandError::Rejected(rejection));
+                }
+            };
+            if events.is_empty() {
+                return Ok(Executed {
+                    state: state.clone(),
+                    version,
+                    events,
+                    position: None,
+                    already_applied: false,
+                });
+            }
+            let now = self.clock.now();
+            let mut batch = Vec::with_capacity(events.len());
+            for e in &events {
+                batch.push(
+                    encode(e, EventId(Uuid::now_v7()), envelope.metadata.clone(), now)
+                        .map_err(CommandError::Codec)?,
+                );
+            }
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            match self
+                .store
+                .append(stream, expected, Some(envelope.command_id), batch)
+                .await
+            {
+                Ok(AppendOutcome::Appended(appended)) => {
+                    let mut next = state.clone();
+                    for e in &events {
+                        next.evolve(e);
+                    }
+                    *entry = Some((Box::new(next.clone()), appended.stream_version));
+                    return Ok(Executed {
+                        state: next,
+                        version: appended.stream_version,
+                        events,
+                        position: Some(appended.last_position),
+                        already_applied: false,
+                    });
+                }
+                Ok(AppendOutcome::AlreadyApplied(first)) => {
+                    let (state, version) = self.catch_up::<A>(stream, entry).await?;
+                    return Ok(Executed {
+                        state: state.clone(),
+                        version,
+                        events: Vec::new(),
+                        position: Some(first.last_position),
+                        already_applied: true,
+                    });
+                }
+                Err(StoreError::VersionConflict { actual, .. }) => {
+                    // Another process appended. Catch up and decide again, within budget.
+                    self.catch_up::<A>(stream, entry).await?;
+                    if envelope.expected_version.is_some() || attempt >= self.max_attempts {
+                        return Err(CommandError::Conflict {
+                            expected: version,
+                            actual,
+                        });
+                    }
+                }
+                Err(e) => return Err(CommandError::Store(e)),
+            }
+        }
+    }
+
+    /// The cached state, loading it from the store on a miss.
+    async fn current<'e, A: Aggregate>(
+        &self,
+        stream: &str,
+        entry: &'e mut Entry,
+    ) -> Result<(&'e A, u64), CommandError<A::Error>> {
+        let cached = matches!(entry, Some((state, _)) if state.is::<A>());
+        if !cached {
+            *entry = Some((Box::new(A::default()), 0));
+            return self.catch_up::<A>(stream, entry).await;
+        }
+        match entry {
+            Some((state, version)) => match state.downcast_ref::<A>() {
+                Some(state) => Ok((state, *version)),
+                None => unreachable_state(),
+            },
+            None => unreachable_state(),
+        }
+    }
+
+    /// Applies whatever the stream holds beyond the cached version.
+    async fn catch_up<'e, A: Aggregate>(
+        &self,
+        stream: &str,
+        entry: &'e mut Entry,
+    ) -> Result<(&'e A, u64), CommandError<A::Error>> {
+        let (mut state, mut version) = match entry.take() {
+            Some((state, version)) => match state.downcast::<A>() {
+                Ok(state) => (*state, version),
+                Err(_) => (A::default(), 0),
+            },
+            None => (A::default(), 0),
+        };
+        let recorded = self
+            .store
+            .read_stream(stream, version)
+            .await
+            .map_err(CommandError::Store)?;
+        for r in &recorded {
+            let event: A::Event = decode(r).map_err(CommandError::Codec)?;
+            state.evolve(&event);
+            version = r.stream_version;
+        }
+        *entry = Some((Box::new(state), version));
+        match entry {
+            Some((state, version)) => match state.downcast_ref::<A>() {
+                Some(state) => Ok((state, *version)),
+                None => unreachable_state(),
+            },
+            None => unreachable_state(),
+        }
+    }
+}
+
+/// The entry was written with type `A` on the line before; a mismatch is a programming error.
+#[allow(clippy::panic)]
+fn unreachable_state() -> ! {
+    panic!("aggregate cache entry changed type under its lock")
+}

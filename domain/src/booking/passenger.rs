@@ -1,0 +1,55 @@
+//! A passenger's name as it will appear on the ticket.
+
+use super::BookingError;
+use serde::{Deserialize, Serialize};
+
+/// The longest first or last name accepted, in characters (after trimming).
+pub const MAX_NAME_LEN: usize = 50;
+
+/// A passenger: first and last name, each trimmed, non-empty and at most 50 characters. Validated
+/// when built or deserialized, so a `Passenger` is always printable on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "PassengerFields")]
+pub struct Passenger {
+    first_name: String,
+    last_name: String,
+}
+
+#[derive(Deserialize)]
+struct PassengerFields {
+    first_name: String,
+    last_name: String,
+}
+
+impl Passenger {
+    pub fn new(first_name: &str, last_name: &str) -> Result<Self, BookingError> {
+        Ok(Self {
+            first_name: name(first_name)?,
+            last_name: name(last_name)?,
+        })
+    }
+
+    pub fn first_name(&self) -> &str {
+        &self.first_name
+    }
+
+    pub fn last_name(&self) -> &str {
+        &self.last_name
+    }
+}
+
+fn name(s: &str) -> Result<String, BookingError> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > MAX_NAME_LEN {
+        Err(BookingError::InvalidPassengerName)
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+impl TryFrom<PassengerFields> for Passenger {
+    type Error = BookingError;
+    fn try_from(p: PassengerFields) -> Result<Self, Self::Error> {
+        Self::new(&p.first_name, &p.last_name)
+    }
+}

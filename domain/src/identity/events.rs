@@ -1,0 +1,28 @@
+//! Events of the user aggregate. Stored type names are the variant names and never change.
+
+use super::{Email, Role};
+use crate::aggregate::DomainEvent;
+use crate::ids::UserId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event_type", content = "payload")]
+pub enum IdentityEvent {
+    /// A user registered. No credentials here: the password hash lives in the credentials table.
+    UserRegistered {
+        user_id: UserId,
+        email: Email,
+        name: String,
+        role: Role,
+        registered_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for IdentityEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            IdentityEvent::UserRegistered { .. } => "UserRegistered",
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The seat inventory of one flight instance (`FlightInventory`, stream `flight-<FlightId>`).
+//!
+//! Owns the seats of every cabin and who holds them: `capacity = available + held + sold` per cabin,
+//! always. A booking first *holds* seats (`ReserveSeats`, with a deadline), then either *commits*
+//! them (`CommitSeats`: held → sold) or gives them back (`ReleaseSeats`, `ExpireHold`).
+//!
+//! Key decision: every seat command names its booking, and a booking owns at most one hold or sale
+//! per flight, so redelivered commands are recognised and answered with no events (idempotent), and
+//! a released booking can never silently grab seats again.
+
+mod commit_seats;
+mod error;
+mod events;
+mod release_seats;
+mod reserve_seats;
+mod schedule_flight;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use commit_seats::CommitSeats;
+pub use error::InventoryError;
+pub use events::{CabinSpec, InventoryEvent, ReleaseReason, SeatState};
+pub use release_seats::{ExpireHold, ReleaseSeats};
+pub use reserve_seats::{MAX_SEATS_PER_BOOKING, ReserveSeats};
+pub use schedule_flight::ScheduleFlight;
+pub use state::{CabinInventory, FlightInventory, FlightSchedule, Hold, Sale};
+
+use crate::aggregate::Aggregate;
+
+command_enum! {
+    /// Every command the flight inventory accepts.
+    pub enum InventoryCommand {
+        ScheduleFlight,
+        ReserveSeats,
+        ReleaseSeats,
+        ExpireHold,
+        CommitSeats,
+    }
+}
+
+impl Aggregate for FlightInventory {
+    const CATEGORY: &'static str = "flight";
+    type Event = InventoryEvent;
+    type Command = InventoryCommand;
+    type Error = InventoryError;
+
+    fn evolve(&mut self, event: &InventoryEvent) {
+        self.apply(event);
+    }
+
+    fn decide(&self, command: &InventoryCommand) -> Result<Vec<InventoryEvent>, InventoryError> {
+        match command {
+            InventoryCommand::ScheduleFlight(c) => schedule_flight::decide(self, c),
+            InventoryCommand::ReserveSeats(c) => reserve_seats::decide(self, c),
+            InventoryCommand::ReleaseSeats(c) => release_seats::decide_release(self, c),
+            InventoryCommand::ExpireHold(c) => release_seats::decide_expire(self, c),
+            InventoryCommand::CommitSeats(c) => commit_seats::decide(self, c),
+        }
+    }
+}

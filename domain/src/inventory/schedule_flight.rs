@@ -1,0 +1,55 @@
+//! `ScheduleFlight`: put a flight instance on sale.
+
+use super::events::{CabinSpec, InventoryEvent};
+use super::{FlightInventory, InventoryError};
+use crate::cabin::Cabin;
+use crate::ids::FlightId;
+use crate::place::Iata;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleFlight {
+    pub flight_id: FlightId,
+    pub origin: Iata,
+    pub destination: Iata,
+    pub departure: DateTime<Utc>,
+    pub arrival: DateTime<Utc>,
+    pub cabins: BTreeMap<Cabin, CabinSpec>,
+}
+
+pub(super) fn decide(
+    state: &FlightInventory,
+    cmd: &ScheduleFlight,
+) -> Result<Vec<InventoryEvent>, InventoryError> {
+    if state.schedule.is_some() {
+        return Err(InventoryError::AlreadyScheduled);
+    }
+    if cmd.origin == cmd.destination {
+        return Err(InventoryError::SameOriginAndDestination);
+    }
+    if cmd.arrival <= cmd.departure {
+        return Err(InventoryError::ArrivalNotAfterDeparture);
+    }
+    if cmd.cabins.is_empty() {
+        return Err(InventoryError::NoCabins);
+    }
+    for (cabin, spec) in &cmd.cabins {
+        if spec.capacity == 0 {
+            return Err(InventoryError::ZeroCapacity { cabin: *cabin });
+        }
+        if spec.fare.amount <= 0 {
+            return Err(InventoryError::InvalidFare { cabin: *cabin });
+        }
+    }
+    Ok(vec![InventoryEvent::FlightScheduled {
+        flight_id: cmd.flight_id.clone(),
+        flight_number: cmd.flight_id.number().clone(),
+        origin: cmd.origin,
+        destination: cmd.destination,
+        departure: cmd.departure,
+        arrival: cmd.arrival,
+        cabins: cmd.cabins.clone(),
+    }])
+}

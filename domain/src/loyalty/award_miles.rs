@@ -1,0 +1,67 @@
+//! `AwardMiles`: a confirmed booking earns miles.
+
+use super::events::LoyaltyEvent;
+use super::state::ACCRUAL_VALIDITY;
+use super::{LoyaltyAccount, LoyaltyError, Tier};
+use crate::cabin::Cabin;
+use crate::ids::BookingId;
+use crate::money::Money;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How many miles an award is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accrual {
+    /// A fixed number of miles (promotions, staff corrections).
+    Miles(u64),
+    /// Earned on what the card paid for the fare, by cabin and the account's tier (see [`fare_miles`]).
+    Fare { paid_by_card: Money, cabin: Cabin },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AwardMiles {
+    pub booking_id: BookingId,
+    pub accrual: Accrual,
+    pub at: DateTime<Utc>,
+}
+
+/// `floor(dollars × cabin bonus × tier multiplier)` in integers:
+/// `cents × bonus% × multiplier% / 1_000_000`. Nothing is earned on a negative amount.
+pub fn fare_miles(paid_by_card: Money, cabin: Cabin, tier: Tier) -> u64 {
+    let cents = u128::try_from(paid_by_card.amount).unwrap_or(0);
+    let miles = cents * u128::from(cabin.bonus_percent()) * u128::from(tier.multiplier_percent())
+        / 1_000_000;
+    u64::try_from(miles).unwrap_or(u64::MAX)
+}
+
+pub(super) fn decide(
+    state: &LoyaltyAccount,
+    cmd: &AwardMiles,
+) -> Result<Vec<LoyaltyEvent>, LoyaltyError> {
+    if !state.is_open() {
+        return Err(LoyaltyError::NotOpen);
+    }
+    if state.award(cmd.booking_id).is_some() {
+        return Ok(vec![]);
+    }
+    let tier = state.tier_at(cmd.at);
+    let miles = match cmd.accrual {
+        Accrual::Miles(miles) => miles,
+        Accrual::Fare {
+            paid_by_card,
+            cabin,
+        } => fare_miles(paid_by_card, cabin, tier),
+    };
+    // Nothing earned (e.g. the fare was paid entirely with miles): nothing to record.
+    if miles == 0 {
+        return Ok(vec![]);
+    }
+    Ok(vec![LoyaltyEvent::MilesAwarded {
+        booking_id: cmd.booking_id,
+        miles,
+        tier,
+        earned_at: cmd.at,
+        expires_at: cmd.at + ACCRUAL_VALIDITY,
+    }])
+}

@@ -1,0 +1,30 @@
+//! `ExpireMiles`: lots past their expiry lose what is left in them (sent by a scheduled process).
+
+use super::events::LoyaltyEvent;
+use super::{LoyaltyAccount, LoyaltyError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpireMiles {
+    pub at: DateTime<Utc>,
+}
+
+pub(super) fn decide(
+    state: &LoyaltyAccount,
+    cmd: &ExpireMiles,
+) -> Result<Vec<LoyaltyEvent>, LoyaltyError> {
+    if !state.is_open() {
+        return Err(LoyaltyError::NotOpen);
+    }
+    let lots = state.take_oldest(u64::MAX, |lot| lot.expires_at <= cmd.at);
+    if lots.is_empty() {
+        return Ok(vec![]);
+    }
+    let miles = lots.iter().map(|s| s.miles).sum();
+    Ok(vec![LoyaltyEvent::MilesExpired {
+        miles,
+        lots,
+        at: cmd.at,
+    }])
+}

@@ -1,0 +1,29 @@
+//! `OpenAccount`: every customer gets one at registration.
+
+use super::events::LoyaltyEvent;
+use super::{LoyaltyAccount, LoyaltyError};
+use crate::ids::{LoyaltyAccountId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenAccount {
+    /// Normally [`LoyaltyAccountId::for_user`] of the owner.
+    pub account_id: LoyaltyAccountId,
+    pub owner: UserId,
+    pub at: DateTime<Utc>,
+}
+
+pub(super) fn decide(
+    state: &LoyaltyAccount,
+    cmd: &OpenAccount,
+) -> Result<Vec<LoyaltyEvent>, LoyaltyError> {
+    if state.is_open() {
+        return Err(LoyaltyError::AlreadyOpen);
+    }
+    Ok(vec![LoyaltyEvent::LoyaltyAccountOpened {
+        account_id: cmd.account_id,
+        owner: cmd.owner,
+        opened_at: cmd.at,
+    }])
+}

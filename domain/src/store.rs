@@ -1,0 +1,133 @@
+//! The event store port.
+//!
+//! Two adapters implement it (PostgreSQL and in-memory, in `skyfly-infra`) and one contract suite
+//! (`skyfly-tests`) holds both to the same guarantees:
+//! - an append is all-or-nothing and checks the expected version atomically;
+//! - of concurrent appends with the same expected version exactly one wins;
+//! - the global log is read in one total order, and a reader tailing it never skips an event nor
+//!   sees one twice, even while transactions commit out of order;
+//! - an append that carries a command id already recorded appends nothing and says so.
+
+use crate::event::{NewEvent, RecordedEvent};
+use crate::ids::CommandId;
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use std::sync::Arc;
+
+/// What the appender believes the stream's version to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// No check.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream's last event must have exactly this version (`Exact(0)` is the same as `NoStream`).
+    Exact(u64),
+}
+
+/// A successful append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The stream's version after the append.
+    pub stream_version: u64,
+    /// Global position of the last appended event.
+    pub last_position: u64,
+}
+
+/// What came of an append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    Appended(Appended),
+    /// The command id was already recorded: nothing was appended. `stream_version` and
+    /// `last_position` describe what that earlier command appended.
+    AlreadyApplied(Appended),
+}
+
+impl AppendOutcome {
+    pub fn appended(&self) -> Appended {
+        match self {
+            AppendOutcome::Appended(a) | AppendOutcome::AlreadyApplied(a) => *a,
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("stream {stream} is at version {actual}, expected {expected:?}")]
+    VersionConflict {
+        stream: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    #[error("an append needs at least one event")]
+    EmptyAppend,
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+    #[error("event store failure: {0}")]
+    Backend(String),
+}
+
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends `events` to `stream` if its version matches `expected`, atomically. With a
+    /// `command_id`, the command is recorded in the same transaction, and a command already
+    /// recorded appends nothing and answers `AlreadyApplied`.
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        command_id: Option<CommandId>,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// Events of one stream with `stream_version > after_version`, in order.
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events of the global log with `global_position > after`, in order. Only
+    /// events whose position is final are returned: once read, no event will ever appear before
+    /// them.
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Resolves when events after `after` may have become readable (it may resolve spuriously;
+    /// callers read again). Implementations wake on a notification, not a fixed poll.
+    async fn wait_for_events(&self, after: u64);
+
+    /// The position of the last readable event (0 for an empty log).
+    async fn head_position(&self) -> Result<u64, StoreError>;
+}
+
+/// Follows the global log from `after`: catches up, then goes live. The stream ends only on an
+/// error.
+pub fn subscribe(
+    store: Arc<dyn EventStore>,
+    after: u64,
+    batch: usize,
+) -> BoxStream<'static, Result<RecordedEvent, StoreError>> {
+    use futures::StreamExt;
+    let batches = futures::stream::unfold(
+        (store, after, false),
+        move |(store, pos, failed)| async move {
+            if failed {
+                return None;
+            }
+            loop {
+                match store.read_all(pos, batch).await {
+                    Ok(events) if events.is_empty() => store.wait_for_events(pos).await,
+                    Ok(events) => {
+                        let next = events.last().map_or(pos, |e| e.global_position);
+                        let items: Vec<_> = events.into_iter().map(Ok).collect();
+                        return Some((futures::stream::iter(items), (store, next, false)));
+                    }
+                    Err(e) => {
+                        return Some((futures::stream::iter(vec![Err(e)]), (store, pos, true)));
+                    }
+                }
+            }
+        },
+    );
+    batches.flatten().boxed()
+}

@@ -1,0 +1,20 @@
+//! # skyfly-infra
+//!
+//! **Owns** the adapters behind the domain's ports: the PostgreSQL event store (with its embedded
+//! migrations), the in-memory event store for fast tests, the system and manual clocks, and the
+//! built-in card processor. Later: NATS relay and the EventStoreDB adapter.
+//!
+//! **Must not depend on** `skyfly-commands`, `skyfly-projections` or `skyfly-api`: adapters know
+//! the ports, never the code that uses them.
+//!
+//! **Key decision** (docs/adr/0002): PostgreSQL global positions are derived from the appending
+//! transaction's xid, and readers stop at the oldest running transaction, so the global log is
+//! gap-safe by construction — no reader can skip an event that commits late.
+
+pub mod card;
+pub mod clock;
+pub mod memory;
+pub mod pg;
+
+pub use memory::MemoryEventStore;
+pub use pg::PgEventStore;

@@ -1,0 +1,313 @@
+//! PostgreSQL: connecting (creating the database if missing), embedded migrations, and the event
+//! store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use skyfly_domain::event::{Metadata, NewEvent, RecordedEvent};
+use skyfly_domain::ids::{CommandId, EventId};
+use skyfly_domain::store::{AppendOutcome, Appended, EventStore, ExpectedVersion, StoreError};
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Row};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+/// The migrations, embedded in the binary and applied on start.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The NOTIFY channel that wakes subscribers in every process.
+pub const EVENTS_CHANNEL: &str = "skyfly_events";
+
+/// Connects to `url`, creating the database if it does not exist, and applies the migrations.
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    if !sqlx::Postgres::database_exists(url).await? {
+        // Two processes may race to create it; losing that race is fine.
+        if let Err(e) = sqlx::Postgres::create_database(url).await {
+            if !sqlx::Postgres::database_exists(url).await.unwrap_or(false) {
+                return Err(e);
+            }
+        }
+    }
+    let options = PgConnectOptions::from_str(url)?
+        .application_name("skyfly")
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// The PostgreSQL event store. Cloning shares the pool and the wake-up machinery.
+#[derive(Clone)]
+pub struct PgEventStore {
+    pool: PgPool,
+    /// Bumped on every local append and every NOTIFY received from any process.
+    wake: Arc<watch::Sender<u64>>,
+    /// Tells the notifier task that an append committed here; it sends one NOTIFY for many appends.
+    notify_others: Arc<Notify>,
+}
+
+impl std::fmt::Debug for PgEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgEventStore").finish_non_exhaustive()
+    }
+}
+
+impl PgEventStore {
+    /// Builds the store and starts its two background tasks: the LISTEN loop that wakes local
+    /// subscribers when another process appends, and the notifier that tells other processes.
+    pub fn new(pool: PgPool) -> Self {
+        let store = Self {
+            pool,
+            wake: Arc::new(watch::channel(0).0),
+            notify_others: Arc::new(Notify::new()),
+        };
+        tokio::spawn(listen(store.pool.clone(), Arc::clone(&store.wake)));
+        tokio::spawn(notify_loop(
+            store.pool.clone(),
+            Arc::clone(&store.notify_others),
+        ));
+        store
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn bump(&self) {
+        self.wake.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// Coalescing NOTIFY sender. NOTIFY inside the append transaction would serialise every commit on
+/// the notification queue's lock; sending it afterwards, one for all appends that finished
+/// meanwhile, keeps appends parallel.
+async fn notify_loop(pool: PgPool, pending: Arc<Notify>) {
+    loop {
+        pending.notified().await;
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(EVENTS_CHANNEL)
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "could not notify other processes of new events");
+        }
+        if pool.is_closed() {
+            return;
+        }
+    }
+}
+
+async fn listen(pool: PgPool, wake: Arc<watch::Sender<u64>>) {
+    loop {
+        if pool.is_closed() {
+            return;
+        }
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "event notifications unavailable; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(EVENTS_CHANNEL).await {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        // Whatever was appended while we were not listening: wake everyone once.
+        wake.send_modify(|n| *n = n.wrapping_add(1));
+        loop {
+            match listener.recv().await {
+                Ok(_) => wake.send_modify(|n| *n = n.wrapping_add(1)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "event notifications interrupted; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError> {
+    let metadata: serde_json::Value = row.try_get("metadata").map_err(backend)?;
+    let metadata: Metadata = serde_json::from_value(metadata)
+        .map_err(|e| StoreError::Backend(format!("bad metadata: {e}")))?;
+    Ok(RecordedEvent {
+        event_id: EventId(row.try_get::<Uuid, _>("event_id").map_err(backend)?),
+        stream_id: row.try_get("stream_id").map_err(backend)?,
+        stream_version: to_u64(row.try_get("stream_version").map_err(backend)?),
+        global_position: to_u64(row.try_get("global_position").map_err(backend)?),
+        event_type: row.try_get("event_type").map_err(backend)?,
+        schema_version: u32::try_from(row.try_get::<i32, _>("schema_version").map_err(backend)?)
+            .unwrap_or(0),
+        payload: row.try_get("payload").map_err(backend)?,
+        metadata,
+        recorded_at: row
+            .try_get::<DateTime<Utc>, _>("recorded_at")
+            .map_err(backend)?,
+    })
+}
+
+const COLUMNS: &str = "global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at";
+
+#[async_trait]
+impl EventStore for PgEventStore {
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        command_id: Option<CommandId>,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend);
+        }
+        let expected_code: i64 = match expected {
+            ExpectedVersion::Any => -1,
+            ExpectedVersion::NoStream => -2,
+            ExpectedVersion::Exact(v) => to_i64(v),
+        };
+        let batch: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "event_id": e.event_id,
+                    "event_type": e.event_type,
+                    "schema_version": e.schema_version,
+                    "payload": e.payload,
+                    "metadata": e.metadata,
+                    "recorded_at": e.recorded_at.trunc_subsecs(6),
+                })
+            })
+            .collect();
+        let row = sqlx::query(
+            "SELECT outcome, version, last_position FROM skyfly_append($1, $2, $3, $4)",
+        )
+        .bind(stream)
+        .bind(expected_code)
+        .bind(command_id.map(|c| c.0))
+        .bind(serde_json::Value::Array(batch))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        let outcome: String = row.try_get("outcome").map_err(backend)?;
+        let version = to_u64(row.try_get("version").map_err(backend)?);
+        let last_position = to_u64(row.try_get("last_position").map_err(backend)?);
+        let appended = Appended {
+            stream_version: version,
+            last_position,
+        };
+        match outcome.as_str() {
+            "appended" => {
+                self.bump();
+                self.notify_others.notify_one();
+                Ok(AppendOutcome::Appended(appended))
+            }
+            "duplicate" => Ok(AppendOutcome::AlreadyApplied(appended)),
+            _ => Err(StoreError::VersionConflict {
+                stream: stream.to_owned(),
+                expected,
+                actual: version,
+            }),
+        }
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version"
+        ))
+        .bind(stream)
+        .bind(to_i64(after_version))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM events \
+             WHERE global_position > $1 \
+             ORDER BY global_position LIMIT $2"
+        ))
+        .bind(to_i64(after))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    async fn wait_for_events(&self, after: u64) {
+        // Subscribe before looking, so a notification between the look and the wait is not lost.
+        let mut rx = self.wake.subscribe();
+        rx.borrow_and_update();
+        let probe = sqlx::query(
+            "SELECT coalesce((SELECT max(global_position) FROM events), 0) AS newest, skyfly_watermark() AS watermark",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        match probe {
+            Ok(row) => {
+                let newest = to_u64(row.try_get("newest").unwrap_or(0));
+                let watermark = to_u64(row.try_get("watermark").unwrap_or(0));
+                if newest > after {
+                    if newest < watermark {
+                        return; // readable already
+                    }
+                    // Committed but held behind an older transaction still running. Its end sends
+                    // no notification if it appended nothing, so look again shortly.
+                    let _ = tokio::time::timeout(Duration::from_millis(2), rx.changed()).await;
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event store probe failed");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                return;
+            }
+        }
+        // Nothing new: wait for a notification. The bound only limits the cost of a notification
+        // lost while the listener reconnects; it is not how events are found.
+        let _ = tokio::time::timeout(Duration::from_secs(1), rx.changed()).await;
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar(
+            "SELECT max(global_position) FROM events WHERE global_position < skyfly_watermark()",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(head.map_or(0, to_u64))
+    }
+}

@@ -1,0 +1,184 @@
+//! An in-process SkyFly (router over a fresh PostgreSQL database, manual clock) for HTTP tests.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use skyfly_api::AppState;
+use skyfly_api::bootstrap::{self, Options};
+use skyfly_infra::card::BuiltInCardProcessor;
+use skyfly_infra::clock::ManualClock;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub clock: ManualClock,
+    pub database_url: String,
+    pub pool: sqlx::PgPool,
+}
+
+/// The instant every test starts at: 2026-11-22 12:00 UTC.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+        .single()
+        .expect("valid start time")
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let (database_url, pool) = crate::db::fresh_database().await;
+        let clock = ManualClock::new(start_time());
+        let state = bootstrap::build(Options {
+            database_url: database_url.clone(),
+            jwt_secret: Some("test-secret".into()),
+            nats_url: None,
+            clock: Arc::new(clock.clone()),
+            payments: Arc::new(BuiltInCardProcessor),
+            metrics: None,
+        })
+        .await
+        .expect("build app state");
+        let router = skyfly_api::router(state.clone());
+        Self {
+            state,
+            router,
+            clock,
+            database_url,
+            pool,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let raw = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &str) -> Reply {
+        self.request("POST", path, token, &[], Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("GET", path, token, &[], None).await
+    }
+
+    /// Registers (customers) and logs in; returns the access token.
+    pub async fn customer(&self, email: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &format!(r#"{{"email":"{email}","password":"password-123","name":"Test User"}}"#),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        self.login(email, "password-123").await
+    }
+
+    pub async fn staff(&self) -> String {
+        bootstrap::create_staff(
+            &self.state,
+            "staff@test.example",
+            "staff-password-1",
+            "Staff",
+        )
+        .await
+        .expect("staff");
+        self.login("staff@test.example", "staff-password-1").await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &format!(r#"{{"email":"{email}","password":"{password}"}}"#),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Schedules `SF100-2026-12-01` DFW→ORD with 10 economy and 2 business seats.
+    pub async fn schedule_flight(&self, staff: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/flights",
+                Some(staff),
+                r#"{"flight_number":"SF100","origin":"DFW","destination":"ORD",
+                    "departure":"2026-12-01T14:00:00Z","arrival":"2026-12-01T16:30:00Z",
+                    "cabins":{"economy":{"capacity":10,"fare":{"amount":19900,"currency":"USD"}},
+                              "business":{"capacity":2,"fare":{"amount":89900,"currency":"USD"}}}}"#,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        r.body["flight_id"].as_str().expect("flight id").to_owned()
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .expect("count events")
+    }
+}

@@ -1,0 +1,407 @@
+//! The event-store contract: every adapter must pass every function here.
+
+use chrono::Utc;
+use futures::StreamExt;
+use skyfly_domain::event::{Actor, Metadata, NewEvent, RecordedEvent};
+use skyfly_domain::ids::{CommandId, EventId};
+use skyfly_domain::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError, subscribe};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub fn event(kind: &str, n: u64) -> NewEvent {
+    let command_id = CommandId(Uuid::now_v7());
+    NewEvent {
+        event_id: EventId(Uuid::now_v7()),
+        event_type: kind.to_owned(),
+        schema_version: 1,
+        payload: serde_json::json!({ "n": n }),
+        metadata: Metadata {
+            trace_id: Some("trace-1".into()),
+            ..Metadata::new(command_id, Actor::system("contract-test"))
+        },
+        recorded_at: Utc::now(),
+    }
+}
+
+fn stream(name: &str) -> String {
+    format!("test-{name}-{}", Uuid::new_v4().simple())
+}
+
+pub async fn appended_events_read_back_with_their_envelope(store: Arc<dyn EventStore>) {
+    let s = stream("envelope");
+    let written = vec![event("Opened", 1), event("Moved", 2)];
+    let out = store
+        .append(&s, ExpectedVersion::NoStream, None, written.clone())
+        .await
+        .unwrap();
+    let AppendOutcome::Appended(a) = out else {
+        panic!("expected an append, got {out:?}")
+    };
+    assert_eq!(a.stream_version, 2);
+    let read = store.read_stream(&s, 0).await.unwrap();
+    assert_eq!(read.len(), 2);
+    for (w, r) in written.iter().zip(&read) {
+        assert_eq!(r.event_id, w.event_id);
+        assert_eq!(r.stream_id, s);
+        assert_eq!(r.event_type, w.event_type);
+        assert_eq!(r.schema_version, 1);
+        assert_eq!(r.payload, w.payload);
+        assert_eq!(r.metadata, w.metadata);
+        assert_eq!(
+            r.recorded_at.timestamp_micros(),
+            w.recorded_at.timestamp_micros()
+        );
+    }
+    assert_eq!([read[0].stream_version, read[1].stream_version], [1, 2]);
+    assert!(read[0].global_position < read[1].global_position);
+    assert_eq!(read[1].global_position, a.last_position);
+    assert_eq!(
+        store.read_stream(&s, 1).await.unwrap().len(),
+        1,
+        "read after a version"
+    );
+    assert!(
+        store
+            .read_stream("test-no-such-stream", 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn expected_versions_are_enforced(store: Arc<dyn EventStore>) {
+    let s = stream("expected");
+    store
+        .append(&s, ExpectedVersion::NoStream, None, vec![event("A", 1)])
+        .await
+        .unwrap();
+    let err = store
+        .append(&s, ExpectedVersion::NoStream, None, vec![event("A", 2)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::VersionConflict { actual: 1, .. }),
+        "{err:?}"
+    );
+    let err = store
+        .append(&s, ExpectedVersion::Exact(0), None, vec![event("A", 2)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::VersionConflict { actual: 1, .. }),
+        "{err:?}"
+    );
+    let err = store
+        .append(&s, ExpectedVersion::Exact(5), None, vec![event("A", 2)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::VersionConflict { actual: 1, .. }),
+        "{err:?}"
+    );
+    store
+        .append(&s, ExpectedVersion::Exact(1), None, vec![event("A", 2)])
+        .await
+        .unwrap();
+    store
+        .append(&s, ExpectedVersion::Any, None, vec![event("A", 3)])
+        .await
+        .unwrap();
+    let other = stream("expected-new");
+    let err = store
+        .append(&other, ExpectedVersion::Exact(1), None, vec![event("A", 1)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::VersionConflict { actual: 0, .. }),
+        "{err:?}"
+    );
+    store
+        .append(&other, ExpectedVersion::Exact(0), None, vec![event("A", 1)])
+        .await
+        .unwrap();
+    assert_eq!(store.read_stream(&s, 0).await.unwrap().len(), 3);
+    assert!(matches!(
+        store.append(&s, ExpectedVersion::Any, None, vec![]).await,
+        Err(StoreError::EmptyAppend)
+    ));
+}
+
+/// Guarantee (a): of N concurrent appends with the same expected version exactly one succeeds.
+pub async fn concurrent_appends_with_one_expected_version_have_exactly_one_winner(
+    store: Arc<dyn EventStore>,
+) {
+    for round in 0..5 {
+        let s = stream("race");
+        store
+            .append(&s, ExpectedVersion::NoStream, None, vec![event("Start", 0)])
+            .await
+            .unwrap();
+        let n = 16;
+        let barrier = Arc::new(tokio::sync::Barrier::new(n));
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (store, s, barrier) = (Arc::clone(&store), s.clone(), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store
+                        .append(
+                            &s,
+                            ExpectedVersion::Exact(1),
+                            None,
+                            vec![event("Race", i as u64)],
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        let mut conflicts = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(AppendOutcome::Appended(a)) => {
+                    won += 1;
+                    assert_eq!(a.stream_version, 2);
+                }
+                Err(StoreError::VersionConflict { actual: 2, .. }) => conflicts += 1,
+                other => panic!("round {round}: unexpected outcome {other:?}"),
+            }
+        }
+        assert_eq!((won, conflicts), (1, n - 1), "round {round}");
+        assert_eq!(store.read_stream(&s, 0).await.unwrap().len(), 2);
+    }
+}
+
+/// Guarantee (c): an append is all-or-nothing.
+pub async fn a_failing_append_leaves_nothing_behind(store: Arc<dyn EventStore>) {
+    let s = stream("atomic");
+    let first = event("A", 1);
+    store
+        .append(&s, ExpectedVersion::NoStream, None, vec![first.clone()])
+        .await
+        .unwrap();
+    let head = store.head_position().await.unwrap();
+    let other = stream("atomic-other");
+    // The third event reuses an event id already recorded: the whole batch must fail.
+    let mut dup = event("C", 3);
+    dup.event_id = first.event_id;
+    let result = store
+        .append(
+            &other,
+            ExpectedVersion::NoStream,
+            None,
+            vec![event("A", 1), event("B", 2), dup],
+        )
+        .await;
+    assert!(
+        result.is_err(),
+        "a batch with a duplicate event id must fail"
+    );
+    assert!(
+        store.read_stream(&other, 0).await.unwrap().is_empty(),
+        "no event of a failed append may remain"
+    );
+    assert_eq!(store.head_position().await.unwrap(), head);
+    // And the stream is usable afterwards, from version 0.
+    store
+        .append(&other, ExpectedVersion::NoStream, None, vec![event("A", 1)])
+        .await
+        .unwrap();
+}
+
+pub async fn a_recorded_command_appends_nothing_the_second_time(store: Arc<dyn EventStore>) {
+    let s = stream("dedupe");
+    let command = CommandId(Uuid::now_v7());
+    let first = store
+        .append(
+            &s,
+            ExpectedVersion::NoStream,
+            Some(command),
+            vec![event("A", 1), event("B", 2)],
+        )
+        .await
+        .unwrap();
+    let AppendOutcome::Appended(first) = first else {
+        panic!("first delivery must append")
+    };
+    // Redelivered, even with a now-stale expected version: recognised, nothing appended.
+    let again = store
+        .append(
+            &s,
+            ExpectedVersion::NoStream,
+            Some(command),
+            vec![event("A", 1)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, AppendOutcome::AlreadyApplied(first));
+    assert_eq!(store.read_stream(&s, 0).await.unwrap().len(), 2);
+    // A different command id on the same stream appends normally.
+    let other = store
+        .append(
+            &s,
+            ExpectedVersion::Exact(2),
+            Some(CommandId(Uuid::now_v7())),
+            vec![event("C", 3)],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(other, AppendOutcome::Appended(a) if a.stream_version == 3));
+}
+
+pub async fn the_global_log_reads_in_order_from_any_position(store: Arc<dyn EventStore>) {
+    let start = store.head_position().await.unwrap();
+    let (a, b) = (stream("log-a"), stream("log-b"));
+    store
+        .append(
+            &a,
+            ExpectedVersion::Any,
+            None,
+            vec![event("A", 1), event("A", 2)],
+        )
+        .await
+        .unwrap();
+    store
+        .append(&b, ExpectedVersion::Any, None, vec![event("B", 1)])
+        .await
+        .unwrap();
+    store
+        .append(&a, ExpectedVersion::Any, None, vec![event("A", 3)])
+        .await
+        .unwrap();
+    let all = store.read_all(start, 100).await.unwrap();
+    let mine: Vec<_> = all
+        .iter()
+        .filter(|e| e.stream_id == a || e.stream_id == b)
+        .collect();
+    assert_eq!(mine.len(), 4);
+    assert!(
+        all.windows(2)
+            .all(|w| w[0].global_position < w[1].global_position)
+    );
+    let order: Vec<_> = mine
+        .iter()
+        .map(|e| (e.stream_id == a, e.payload["n"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(order, vec![(true, 1), (true, 2), (false, 1), (true, 3)]);
+    let from_second = store.read_all(mine[1].global_position, 100).await.unwrap();
+    assert_eq!(
+        from_second.first().map(|e| e.event_id),
+        Some(mine[2].event_id)
+    );
+    assert_eq!(
+        store.read_all(start, 2).await.unwrap().len(),
+        2,
+        "limit is honoured"
+    );
+    assert_eq!(
+        store.head_position().await.unwrap(),
+        mine[3].global_position
+    );
+}
+
+/// Guarantee (b), under load: 8 concurrent appenders and a subscriber tailing the log; what the
+/// subscriber saw must be exactly the final log, in order, nothing skipped, nothing twice.
+pub async fn a_tailing_subscriber_sees_every_event_once_in_order(store: Arc<dyn EventStore>) {
+    let start = store.head_position().await.unwrap();
+    let appenders = 8;
+    let appends_each = 60;
+    let seen = Arc::new(tokio::sync::Mutex::new(Vec::<RecordedEvent>::new()));
+    let reader = {
+        let (store, seen) = (Arc::clone(&store), Arc::clone(&seen));
+        tokio::spawn(async move {
+            let mut sub = subscribe(store, start, 7);
+            while let Some(e) = sub.next().await {
+                seen.lock().await.push(e.unwrap());
+            }
+        })
+    };
+    let writers: Vec<_> = (0..appenders)
+        .map(|w| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let s = stream(&format!("tail-{w}"));
+                let mut total = 0;
+                for i in 0..appends_each {
+                    let n = 1 + (i * 7 + w) % 3; // batches of 1 to 3 events
+                    let batch = (0..n).map(|k| event("Tick", (i * 10 + k) as u64)).collect();
+                    store
+                        .append(&s, ExpectedVersion::Any, None, batch)
+                        .await
+                        .unwrap();
+                    total += n;
+                    if i % 5 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                total
+            })
+        })
+        .collect();
+    let mut expected_count = 0;
+    for w in writers {
+        expected_count += w.await.unwrap();
+    }
+    let final_log = store.read_all(start, 1_000_000).await.unwrap();
+    assert_eq!(final_log.len(), expected_count);
+    crate::eventually(
+        Duration::from_secs(20),
+        "the subscriber to catch up",
+        || {
+            let seen = Arc::clone(&seen);
+            async move { (seen.lock().await.len() >= expected_count).then_some(()) }
+        },
+    )
+    .await;
+    reader.abort();
+    let seen = seen.lock().await;
+    let ids: Vec<_> = seen.iter().map(|e| e.event_id).collect();
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "the subscriber saw an event twice");
+    let expected: Vec<_> = final_log.iter().map(|e| e.event_id).collect();
+    assert_eq!(
+        ids, expected,
+        "the subscriber's sequence differs from the final log"
+    );
+}
+
+/// Runs the whole contract against stores made by `make` (a fresh store each time).
+#[macro_export]
+macro_rules! event_store_contract {
+    ($make:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn appended_events_read_back_with_their_envelope() {
+            $crate::contract::appended_events_read_back_with_their_envelope($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn expected_versions_are_enforced() {
+            $crate::contract::expected_versions_are_enforced($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_appends_with_one_expected_version_have_exactly_one_winner() {
+            $crate::contract::concurrent_appends_with_one_expected_version_have_exactly_one_winner(
+                $make.await,
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_failing_append_leaves_nothing_behind() {
+            $crate::contract::a_failing_append_leaves_nothing_behind($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_recorded_command_appends_nothing_the_second_time() {
+            $crate::contract::a_recorded_command_appends_nothing_the_second_time($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn the_global_log_reads_in_order_from_any_position() {
+            $crate::contract::the_global_log_reads_in_order_from_any_position($make.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_tailing_subscriber_sees_every_event_once_in_order() {
+            $crate::contract::a_tailing_subscriber_sees_every_event_once_in_order($make.await)
+                .await;
+        }
+    };
+}
