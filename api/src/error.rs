@@ -213,4 +213,7 @@ macro_rules! rejection {
 rejection!(
     skyfly_domain::inventory::InventoryError,
     skyfly_domain::identity::IdentityError,
+    skyfly_domain::payment::PaymentError,
+    skyfly_domain::loyalty::LoyaltyError,
+    skyfly_domain::booking::BookingError,
 );

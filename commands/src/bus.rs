@@ -87,7 +87,7 @@ impl CommandBus {
             store,
             clock,
             cache: AggregateCache::new(50_000),
-            max_attempts: 8,
+            max_attempts: 24,
         }
     }
 
@@ -99,8 +99,8 @@ impl CommandBus {
         &self.clock
     }
 
-    /// Loads an aggregate without running a command (through the cache, so it is cheap and
-    /// consistent with what commands see in this process).
+    /// Loads an aggregate without running a command: the cached state, brought up to date with
+    /// the stream.
     pub async fn load<A: Aggregate>(
         &self,
         id: impl std::fmt::Display,
@@ -108,7 +108,9 @@ impl CommandBus {
         let stream = stream_id::<A>(id);
         let slot = self.cache.slot(&stream);
         let mut entry = slot.lock().await;
-        let (state, version) = self.current::<A>(&stream, &mut entry).await?;
+        // Another process may have appended since this cache entry was written: a read must not
+        // answer from a stale cache (commands need not look — the expected version catches it).
+        let (state, version) = self.catch_up::<A>(&stream, &mut entry).await?;
         Ok((state.clone(), version))
     }
 
@@ -161,6 +163,23 @@ impl CommandBus {
                     let (_, latest) = self.catch_up::<A>(stream, entry).await?;
                     if latest != version {
                         continue;
+                    }
+                    // A redelivered command is often refused by the very state it produced
+                    // (the seats it took are gone): recognise it instead of refusing it.
+                    if let Some(first) = self
+                        .store
+                        .recorded_command(envelope.command_id)
+                        .await
+                        .map_err(CommandError::Store)?
+                    {
+                        let (state, version) = self.current::<A>(stream, entry).await?;
+                        return Ok(Executed {
+                            state: state.clone(),
+                            version,
+                            events: Vec::new(),
+                            position: Some(first.last_position),
+                            already_applied: true,
+                        });
                     }
                     return Err(CommandError::Rejected(rejection));
                 }
@@ -225,6 +244,7 @@ impl CommandBus {
                             actual,
                         });
                     }
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(e) => return Err(CommandError::Store(e)),
             }
@@ -283,6 +303,15 @@ impl CommandBus {
             None => unreachable_state(),
         }
     }
+}
+
+/// Capped exponential backoff with jitter: the process whose cache is fresh wins every race it is
+/// in, so the one that lost must wait long enough for the other to drain its queue, not retry in
+/// lockstep.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base_us = 200u64.saturating_mul(1 << attempt.min(8)).min(50_000);
+    let jitter = u64::from(Uuid::new_v4().as_bytes()[0]) * base_us / 512;
+    std::time::Duration::from_micros(base_us / 2 + jitter)
 }
 
 /// The entry was written with type `A` on the line before; a mismatch is a programming error.

@@ -98,6 +98,10 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The position of the last readable event (0 for an empty log).
     async fn head_position(&self) -> Result<u64, StoreError>;
+
+    /// What a recorded command appended, if the command id is recorded.
+    async fn recorded_command(&self, command_id: CommandId)
+    -> Result<Option<Appended>, StoreError>;
 }
 
 /// Follows the global log from `after`: catches up, then goes live. The stream ends only on an

@@ -160,4 +160,11 @@ impl EventStore for MemoryEventStore {
     async fn head_position(&self) -> Result<u64, StoreError> {
         Ok(self.lock().log.len() as u64)
     }
+
+    async fn recorded_command(
+        &self,
+        command_id: CommandId,
+    ) -> Result<Option<Appended>, StoreError> {
+        Ok(self.lock().commands.get(&command_id).copied())
+    }
 }

@@ -310,4 +310,23 @@ impl EventStore for PgEventStore {
         .map_err(backend)?;
         Ok(head.map_or(0, to_u64))
     }
+
+    async fn recorded_command(
+        &self,
+        command_id: CommandId,
+    ) -> Result<Option<Appended>, StoreError> {
+        let row =
+            sqlx::query("SELECT stream_version, last_position FROM commands WHERE command_id = $1")
+                .bind(command_id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        row.map(|r| {
+            Ok(Appended {
+                stream_version: to_u64(r.try_get("stream_version").map_err(backend)?),
+                last_position: to_u64(r.try_get("last_position").map_err(backend)?),
+            })
+        })
+        .transpose()
+    }
 }

@@ -1,2 +1,80 @@
-//! (being written)
-pub async fn confirm() {}
+//! Booking commands served by the write side. (`POST /bookings` and cancellation start the saga and
+//! arrive with it.)
+
+use crate::auth::Staff;
+use crate::error::{ApiError, Problem};
+use crate::extract::{IdempotencyKey, JsonBody};
+use crate::idempotency;
+use crate::routes::{command_metadata, json_ok, path_param, with_versions};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Serialize;
+use skyfly_commands::Envelope;
+use skyfly_domain::booking::{Booking, BookingCommand, ConfirmBooking};
+use skyfly_domain::ids::BookingId;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingStatusView {
+    pub booking_id: Uuid,
+    pub locator: String,
+    /// `pending | confirmed | rejected | failed | cancelled`
+    pub status: String,
+    pub ticket_numbers: Vec<String>,
+    pub version: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/confirm", tag = "bookings", security(("bearer" = [])),
+    params(("booking_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = BookingStatusView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(booking_id): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    body: JsonBody<crate::routes::payments::Empty>,
+) -> Response {
+    let state = &state;
+    let op = format!("POST /bookings/{booking_id}/confirm");
+    idempotency::once(
+        state,
+        &caller.user_id.to_string(),
+        key,
+        &op,
+        &body.raw,
+        |command_id| async move {
+            let id = path_param("booking_id", &booking_id, |s| {
+                Uuid::parse_str(s).ok().map(BookingId)
+            })?;
+            let command = BookingCommand::ConfirmBooking(ConfirmBooking {
+                at: state.clock.now(),
+            });
+            let done = state
+                .bus
+                .execute::<Booking>(
+                    id,
+                    Envelope::new(command, command_metadata(command_id, caller.actor())),
+                )
+                .await?;
+            let s = done
+                .state
+                .state()
+                .ok_or_else(|| ApiError::not_found("booking"))?;
+            let view = BookingStatusView {
+                booking_id: s.booking_id.0,
+                locator: s.locator.to_string(),
+                status: s.status.as_str().to_owned(),
+                ticket_numbers: s.ticket_numbers.clone(),
+                version: done.version,
+            };
+            Ok(with_versions(
+                json_ok(&view),
+                done.position,
+                Some(done.version),
+            ))
+        },
+    )
+    .await
+}

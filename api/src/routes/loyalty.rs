@@ -1,15 +1,183 @@
-//! (being written)
-use crate::error::ApiError;
+//! Loyalty commands (staff; the saga's process manager sends the same commands), and opening an
+//! account at registration.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, Problem};
+use crate::extract::{IdempotencyKey, JsonBody};
+use crate::idempotency;
+use crate::routes::{command_metadata, json_ok, path_param, with_versions};
 use crate::state::AppState;
-use skyfly_domain::ids::{CommandId, UserId};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use skyfly_commands::Envelope;
+use skyfly_domain::event::Actor;
+use skyfly_domain::ids::{BookingId, CommandId, LoyaltyAccountId, UserId};
+use skyfly_domain::loyalty::{
+    Accrual, AwardMiles, LoyaltyAccount, LoyaltyCommand, OpenAccount, RedeemMiles, RestoreMiles,
+    RevokeMiles,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Opens the loyalty account of a new customer (idempotent: derived command id).
 pub async fn open_account(
-    _s: &AppState,
-    _u: UserId,
-    _c: CommandId,
+    state: &AppState,
+    user: UserId,
+    registration: CommandId,
 ) -> Result<Option<u64>, ApiError> {
-    Ok(None)
+    let account_id = LoyaltyAccountId::for_user(user);
+    let command = LoyaltyCommand::OpenAccount(OpenAccount {
+        account_id,
+        owner: user,
+        at: state.clock.now(),
+    });
+    let command_id = CommandId::derived(&format!("{}/open-loyalty-account", registration.0));
+    let metadata = skyfly_domain::event::Metadata {
+        correlation_id: registration.0,
+        causation_id: registration.0,
+        ..command_metadata(command_id, Actor::system("registration"))
+    };
+    let done = state
+        .bus
+        .execute::<LoyaltyAccount>(account_id, Envelope::new(command, metadata))
+        .await?;
+    Ok(done.position)
 }
-pub async fn award() {}
-pub async fn revoke() {}
-pub async fn redeem() {}
-pub async fn restore() {}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilesRequest {
+    pub booking_id: Uuid,
+    #[schema(example = 1200)]
+    pub miles: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequestRef {
+    pub booking_id: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTier {
+    pub tier: String,
+    pub miles_needed: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub account_id: Uuid,
+    pub balance: u64,
+    /// `blue | silver | gold | platinum | executive_platinum`
+    pub tier: String,
+    pub earned_last_365_days: u64,
+    pub next_tier: Option<NextTier>,
+    pub version: u64,
+}
+
+impl AccountView {
+    pub fn of(account: &LoyaltyAccount, version: u64, at: DateTime<Utc>) -> Option<Self> {
+        let info = account.account()?;
+        let earned = account.earned_last_365_days(at);
+        let tier = account.tier_at(at);
+        Some(Self {
+            account_id: info.account_id.0,
+            balance: account.balance(),
+            tier: tier.as_str().to_owned(),
+            earned_last_365_days: earned,
+            next_tier: tier.next().map(|next| NextTier {
+                tier: next.as_str().to_owned(),
+                miles_needed: next.threshold().saturating_sub(earned),
+            }),
+            version,
+        })
+    }
+}
+
+fn parse_account(raw: &str) -> Result<LoyaltyAccountId, ApiError> {
+    path_param("account_id", raw, |s| {
+        Uuid::parse_str(s).ok().map(LoyaltyAccountId)
+    })
+}
+
+macro_rules! loyalty_command {
+    ($name:ident, $path:literal, $op:literal, $body:ty, |$v:ident, $now:ident| $make:expr) => {
+        #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
+            params(("account_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+            responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            Staff(caller): Staff,
+            Path(account_id): Path<String>,
+            IdempotencyKey(key): IdempotencyKey,
+            body: JsonBody<$body>,
+        ) -> Response {
+            let JsonBody { value: $v, raw } = body;
+            let state = &state;
+            let op = format!(concat!("POST /loyalty/{}/", $op), account_id);
+            idempotency::once(state, &caller.user_id.to_string(), key, &op, &raw, |command_id| async move {
+                let id = parse_account(&account_id)?;
+                let (account, _) = state.bus.load::<LoyaltyAccount>(id).await?;
+                if !account.is_open() {
+                    return Err(ApiError::not_found("loyalty account"));
+                }
+                let $now = state.clock.now();
+                let command: LoyaltyCommand = $make;
+                let envelope = Envelope::new(command, command_metadata(command_id, caller.actor()));
+                let done = state.bus.execute::<LoyaltyAccount>(id, envelope).await?;
+                let view = AccountView::of(&done.state, done.version, $now).ok_or_else(|| ApiError::not_found("loyalty account"))?;
+                Ok(with_versions(json_ok(&view), done.position, Some(done.version)))
+            })
+            .await
+        }
+    };
+}
+
+loyalty_command!(
+    award,
+    "/api/v1/loyalty/{account_id}/award",
+    "award",
+    MilesRequest,
+    |v, now| LoyaltyCommand::AwardMiles(AwardMiles {
+        booking_id: BookingId(v.booking_id),
+        accrual: Accrual::Miles(v.miles),
+        at: now
+    })
+);
+loyalty_command!(
+    revoke,
+    "/api/v1/loyalty/{account_id}/revoke",
+    "revoke",
+    BookingRequestRef,
+    |v, now| {
+        LoyaltyCommand::RevokeMiles(RevokeMiles {
+            booking_id: BookingId(v.booking_id),
+            at: now,
+        })
+    }
+);
+loyalty_command!(
+    redeem,
+    "/api/v1/loyalty/{account_id}/redeem",
+    "redeem",
+    MilesRequest,
+    |v, now| LoyaltyCommand::RedeemMiles(RedeemMiles {
+        booking_id: BookingId(v.booking_id),
+        miles: v.miles,
+        at: now
+    })
+);
+loyalty_command!(
+    restore,
+    "/api/v1/loyalty/{account_id}/restore",
+    "restore",
+    BookingRequestRef,
+    |v, now| {
+        LoyaltyCommand::RestoreMiles(RestoreMiles {
+            booking_id: BookingId(v.booking_id),
+            at: now,
+        })
+    }
+);

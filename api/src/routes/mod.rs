@@ -29,7 +29,9 @@ use utoipa::OpenApi;
         identity::register, identity::login, identity::refresh, identity::logout, identity::me,
         flights::schedule, flights::import, flights::get_flight, flights::availability,
         inventory::reserve, inventory::release, inventory::commit,
-        // PATHS-PENDING
+        payments::create_intent, payments::authorize, payments::capture, payments::void, payments::refund, payments::get_payment,
+        loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
+        bookings::confirm,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -109,7 +111,20 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/{flight_id}/reserve", post(inventory::reserve))
         .route("/inventory/{flight_id}/release", post(inventory::release))
         .route("/inventory/{flight_id}/commit", post(inventory::commit))
-        // ROUTES-PENDING
+        .route("/payments/intent", post(payments::create_intent))
+        .route("/payments/{payment_id}", get(payments::get_payment))
+        .route(
+            "/payments/{payment_id}/authorize",
+            post(payments::authorize),
+        )
+        .route("/payments/{payment_id}/capture", post(payments::capture))
+        .route("/payments/{payment_id}/void", post(payments::void))
+        .route("/payments/{payment_id}/refund", post(payments::refund))
+        .route("/loyalty/{account_id}/award", post(loyalty::award))
+        .route("/loyalty/{account_id}/revoke", post(loyalty::revoke))
+        .route("/loyalty/{account_id}/redeem", post(loyalty::redeem))
+        .route("/loyalty/{account_id}/restore", post(loyalty::restore))
+        .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
         .fallback(|| async { ApiError::not_found("route") });
     Router::new()
         .nest("/api/v1", api)

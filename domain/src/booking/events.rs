@@ -10,6 +10,9 @@ use crate::pricing::Quote;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+// `BookingRequested` carries the whole request; events are built once and stored, so boxing it
+// would buy nothing but noisier constructors and patterns.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event_type", content = "payload")]
 pub enum BookingEvent {

@@ -29,10 +29,10 @@ pub use confirm_booking::ConfirmBooking;
 pub use end_booking::{FailBooking, RejectBooking};
 pub use error::BookingError;
 pub use events::BookingEvent;
-pub use passenger::{MAX_NAME_LEN, Passenger};
+pub use passenger::{MAX_PASSENGER_NAME_LEN, Passenger};
 pub use place_booking::{MAX_PASSENGERS, PlaceBooking};
 pub use saga_step::SagaStep;
-pub use state::{Booking, BookingState, BookingStatus, Cancellation, Failure};
+pub use state::{Booking, BookingState, BookingStatus, Cancellation, Failure, Rejection};
 pub use ticket::{TICKET_PREFIX, ticket_number};
 
 use crate::aggregate::Aggregate;

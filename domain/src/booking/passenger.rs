@@ -4,7 +4,7 @@ use super::BookingError;
 use serde::{Deserialize, Serialize};
 
 /// The longest first or last name accepted, in characters (after trimming).
-pub const MAX_NAME_LEN: usize = 50;
+pub const MAX_PASSENGER_NAME_LEN: usize = 50;
 
 /// A passenger: first and last name, each trimmed, non-empty and at most 50 characters. Validated
 /// when built or deserialized, so a `Passenger` is always printable on a ticket.
@@ -40,7 +40,7 @@ impl Passenger {
 
 fn name(s: &str) -> Result<String, BookingError> {
     let s = s.trim();
-    if s.is_empty() || s.chars().count() > MAX_NAME_LEN {
+    if s.is_empty() || s.chars().count() > MAX_PASSENGER_NAME_LEN {
         Err(BookingError::InvalidPassengerName)
     } else {
         Ok(s.to_owned())

@@ -77,9 +77,16 @@ pub struct BookingState {
     /// One per passenger, in order, once confirmed.
     pub ticket_numbers: Vec<String>,
     pub confirmed_at: Option<DateTime<Utc>>,
-    pub rejection: Option<(String, DateTime<Utc>)>,
+    pub rejection: Option<Rejection>,
     pub failure: Option<Failure>,
     pub cancellation: Option<Cancellation>,
+}
+
+/// Why the booking was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    pub rejected_at: DateTime<Utc>,
 }
 
 /// Why and where the saga failed.
@@ -109,6 +116,16 @@ impl BookingState {
         Money {
             amount: self.quote.total.amount.saturating_sub(miles),
             ..self.quote.total
+        }
+    }
+
+    /// What the card paid for the fare alone, `quote.fare − redeem_miles`: the base that earns
+    /// miles ([`crate::loyalty::Accrual::Fare`]); taxes earn nothing.
+    pub fn card_fare(&self) -> Money {
+        let miles = i64::try_from(self.redeem_miles).unwrap_or(i64::MAX);
+        Money {
+            amount: self.quote.fare.amount.saturating_sub(miles).max(0),
+            ..self.quote.fare
         }
     }
 }
@@ -211,7 +228,10 @@ impl Booking {
                 rejected_at,
             } => {
                 s.status = BookingStatus::Rejected;
-                s.rejection = Some((reason.clone(), *rejected_at));
+                s.rejection = Some(Rejection {
+                    reason: reason.clone(),
+                    rejected_at: *rejected_at,
+                });
             }
             BookingEvent::BookingFailed {
                 step,

@@ -134,6 +134,7 @@ fn placing_a_booking_requests_it_with_a_locator_derived_from_its_id() {
     assert_eq!(s.status, BookingStatus::Pending);
     assert_eq!(s.locator, Locator::for_booking(id()));
     assert_eq!(s.card_amount(), Money::usd(42_998));
+    assert_eq!(s.card_fare(), Money::usd(39_998));
 }
 
 #[test]
@@ -260,6 +261,8 @@ fn miles_may_pay_the_whole_fare_but_never_the_taxes() {
         .when(cmd.clone())
         .then([requested_with(cmd)]);
     assert_eq!(state.state().unwrap().card_amount(), Money::usd(3_000));
+    // ...and the card paid nothing for the fare, so nothing earns miles.
+    assert_eq!(state.state().unwrap().card_fare(), Money::usd(0));
 }
 
 #[test]

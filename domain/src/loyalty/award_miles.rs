@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 pub enum Accrual {
     /// A fixed number of miles (promotions, staff corrections).
     Miles(u64),
-    /// Earned on what the card paid for the fare, by cabin and the account's tier (see [`fare_miles`]).
+    /// Earned on what the card paid for the fare (`quote.fare − redeem_miles`, see
+    /// [`crate::booking::BookingState::card_fare`]; never the taxes), by cabin and the account's
+    /// tier (see [`fare_miles`]).
     Fare { paid_by_card: Money, cabin: Cabin },
 }
 

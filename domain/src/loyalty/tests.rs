@@ -660,18 +660,18 @@ fn the_balance_is_always_earned_minus_revoked_minus_redeemed_plus_restored_minus
                 }
                 .into()
             }
-            3 => RevokeMiles {
+            8 => RevokeMiles {
                 booking_id: booking(b),
                 at,
             }
             .into(),
-            4 => RedeemMiles {
+            9 | 10 => RedeemMiles {
                 booking_id: booking(b),
                 miles: rng.below(15_000),
                 at,
             }
             .into(),
-            5 => RestoreMiles {
+            11 => RestoreMiles {
                 booking_id: booking(b),
                 at,
             }

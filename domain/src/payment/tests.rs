@@ -470,4 +470,10 @@ fn payment_events_round_trip_through_the_store() {
         card: None,
         at: at(1),
     });
+    // Only the brand and the last four digits of a card are ever recorded.
+    let json = serde_json::to_value(authorized()).unwrap();
+    assert_eq!(
+        json["payload"]["card"],
+        serde_json::json!({ "brand": "visa", "last4": "4242" })
+    );
 }
