@@ -131,7 +131,7 @@ pub async fn load_demo(state: &AppState, days: u32) -> anyhow::Result<DemoSummar
     use skyfly_fixtures::demo;
     let staff = demo::demo_staff();
     let mut summary = DemoSummary::default();
-    match create_staff(state, &staff.email, &staff.password, &staff.name).await {
+    match create_staff(state, staff.email, staff.password, staff.name).await {
         Ok(_) => {}
         Err(e) if e.code == "email_taken" => {}
         Err(e) => anyhow::bail!("demo staff account: {}", e.detail),
@@ -143,9 +143,9 @@ pub async fn load_demo(state: &AppState, days: u32) -> anyhow::Result<DemoSummar
         let command_id = CommandId::derived(&format!("demo-customer/{}", c.email));
         match crate::routes::identity::register_user(
             state,
-            &c.email,
-            &c.password,
-            &c.name,
+            c.email,
+            c.password,
+            c.name,
             Role::Customer,
             command_id,
         )

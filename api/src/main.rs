@@ -192,7 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
             let from = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
             let progress = |done: usize, total: usize| {
-                if done % 200 == 0 || done == total {
+                if done.is_multiple_of(200) || done == total {
                     eprint!(
                         "\r[{:<40}] {done}/{total}",
                         "#".repeat(done * 40 / total.max(1))

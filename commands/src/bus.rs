@@ -143,18 +143,18 @@ impl CommandBus {
         loop {
             attempt += 1;
             let (state, version) = self.current::<A>(stream, entry).await?;
-            if let Some(expected) = envelope.expected_version {
+            if let Some(expected) = envelope.expected_version
+                && expected != version
+            {
+                // The cache may be behind another process: look before refusing.
+                let (_, version) = self.catch_up::<A>(stream, entry).await?;
                 if expected != version {
-                    // The cache may be behind another process: look before refusing.
-                    let (_, version) = self.catch_up::<A>(stream, entry).await?;
-                    if expected != version {
-                        return Err(CommandError::Conflict {
-                            expected,
-                            actual: version,
-                        });
-                    }
-                    continue;
+                    return Err(CommandError::Conflict {
+                        expected,
+                        actual: version,
+                    });
                 }
+                continue;
             }
             let events = match state.decide(&envelope.command) {
                 Ok(events) => events,

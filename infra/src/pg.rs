@@ -25,10 +25,10 @@ pub const EVENTS_CHANNEL: &str = "skyfly_events";
 pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     if !sqlx::Postgres::database_exists(url).await? {
         // Two processes may race to create it; losing that race is fine.
-        if let Err(e) = sqlx::Postgres::create_database(url).await {
-            if !sqlx::Postgres::database_exists(url).await.unwrap_or(false) {
-                return Err(e);
-            }
+        if let Err(e) = sqlx::Postgres::create_database(url).await
+            && !sqlx::Postgres::database_exists(url).await.unwrap_or(false)
+        {
+            return Err(e);
         }
     }
     let options = PgConnectOptions::from_str(url)?
@@ -256,7 +256,7 @@ impl EventStore for PgEventStore {
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM events \
-             WHERE global_position > $1 \
+             WHERE global_position > $1 AND global_position < skyfly_watermark() \
              ORDER BY global_position LIMIT $2"
         ))
         .bind(to_i64(after))

@@ -25,6 +25,17 @@ pub fn event(kind: &str, n: u64) -> NewEvent {
     }
 }
 
+/// Waits until the log's readable head reaches `position`. Finality is cluster-wide: another
+/// transaction anywhere may hold the watermark back for a moment, so reference points are taken
+/// only once the events they refer to are final.
+pub async fn final_head(store: &Arc<dyn EventStore>, position: u64) -> u64 {
+    crate::eventually(Duration::from_secs(10), "events to become final", || {
+        let store = Arc::clone(store);
+        async move { store.head_position().await.ok().filter(|h| *h >= position) }
+    })
+    .await
+}
+
 fn stream(name: &str) -> String {
     format!("test-{name}-{}", Uuid::new_v4().simple())
 }
@@ -178,11 +189,13 @@ pub async fn concurrent_appends_with_one_expected_version_have_exactly_one_winne
 pub async fn a_failing_append_leaves_nothing_behind(store: Arc<dyn EventStore>) {
     let s = stream("atomic");
     let first = event("A", 1);
-    store
+    let first_at = store
         .append(&s, ExpectedVersion::NoStream, None, vec![first.clone()])
         .await
-        .unwrap();
-    let head = store.head_position().await.unwrap();
+        .unwrap()
+        .appended()
+        .last_position;
+    let head = final_head(&store, first_at).await;
     let other = stream("atomic-other");
     // The third event reuses an event id already recorded: the whole batch must fail.
     let mut dup = event("C", 3);
@@ -267,10 +280,13 @@ pub async fn the_global_log_reads_in_order_from_any_position(store: Arc<dyn Even
         .append(&b, ExpectedVersion::Any, None, vec![event("B", 1)])
         .await
         .unwrap();
-    store
+    let last = store
         .append(&a, ExpectedVersion::Any, None, vec![event("A", 3)])
         .await
-        .unwrap();
+        .unwrap()
+        .appended()
+        .last_position;
+    final_head(&store, last).await;
     let all = store.read_all(start, 100).await.unwrap();
     let mine: Vec<_> = all
         .iter()
@@ -344,7 +360,21 @@ pub async fn a_tailing_subscriber_sees_every_event_once_in_order(store: Arc<dyn 
     for w in writers {
         expected_count += w.await.unwrap();
     }
-    let final_log = store.read_all(start, 1_000_000).await.unwrap();
+    let final_log = crate::eventually(
+        Duration::from_secs(10),
+        "every append to become final",
+        || {
+            let store = Arc::clone(&store);
+            async move {
+                store
+                    .read_all(start, 1_000_000)
+                    .await
+                    .ok()
+                    .filter(|log| log.len() >= expected_count)
+            }
+        },
+    )
+    .await;
     assert_eq!(final_log.len(), expected_count);
     crate::eventually(
         Duration::from_secs(20),

@@ -21,11 +21,12 @@ skyfly_tests::event_store_contract!(store());
 async fn a_late_commit_below_the_tail_is_neither_skipped_nor_reordered() {
     let (_, pool) = skyfly_tests::db::fresh_database().await;
     let store = Arc::new(PgEventStore::new(pool.clone()));
-    store
+    let warm = store
         .append("warmup", ExpectedVersion::Any, None, vec![event("Warm", 0)])
         .await
         .unwrap();
-    let start = store.head_position().await.unwrap();
+    let dyn_store: Arc<dyn EventStore> = store.clone();
+    let start = skyfly_tests::contract::final_head(&dyn_store, warm.appended().last_position).await;
 
     let (tx_seen, mut rx_seen) = tokio::sync::mpsc::unbounded_channel();
     let reader = {

@@ -169,15 +169,15 @@ pub fn with_versions(
     position: Option<u64>,
     version: Option<u64>,
 ) -> Response {
-    if let Some(p) = position {
-        if let Ok(v) = HeaderValue::from_str(&p.to_string()) {
-            response.headers_mut().insert("x-event-position", v);
-        }
+    if let Some(p) = position
+        && let Ok(v) = HeaderValue::from_str(&p.to_string())
+    {
+        response.headers_mut().insert("x-event-position", v);
     }
-    if let Some(v) = version {
-        if let Ok(v) = HeaderValue::from_str(&format!("\"{v}\"")) {
-            response.headers_mut().insert(header::ETAG, v);
-        }
+    if let Some(v) = version
+        && let Ok(v) = HeaderValue::from_str(&format!("\"{v}\""))
+    {
+        response.headers_mut().insert(header::ETAG, v);
     }
     response
 }
