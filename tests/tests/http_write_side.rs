@@ -513,3 +513,65 @@ async fn openapi_docs_health_and_metrics_are_served() {
     assert_eq!(health.body["checks"]["event_store"], "ok");
     assert_eq!(app.get("/metrics", None).await.status, StatusCode::OK);
 }
+
+/// The shipped sample file: 8 data rows; 4 are valid and name known airports, 4 are reported
+/// with their line and reason. 2026-11-30 is a Monday: one week materialises SF100 Mon+Tue,
+/// SF101 Mon and SF200 Wed = 4 flights. Importing it again adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let csv = include_str!("../../fixtures/data/sample_schedule.csv");
+    let import = || async {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/flights/import?from=2026-11-30&days=7")
+            .header("authorization", format!("Bearer {staff}"))
+            .header("content-type", "text/csv")
+            .body(axum::body::Body::from(csv))
+            .unwrap();
+        let r = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+        let status = r.status();
+        let body = http_body_util::BodyExt::collect(r.into_body()).await.unwrap().to_bytes();
+        (status, serde_json::from_slice::<serde_json::Value>(&body).unwrap())
+    };
+    let (status, report) = import().await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rows"], 8);
+    assert_eq!(report["scheduled"], 4, "{report}");
+    let lines: Vec<u64> = report["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![6, 7, 8, 9], "{report}");
+    assert!(report["errors"][0]["reason"].as_str().unwrap().contains("ZZZ"), "{report}");
+    let flight = app.get("/api/v1/flights/SF100-2026-12-01", None).await;
+    assert_eq!(flight.status, StatusCode::OK);
+    assert_eq!(flight.body["cabins"]["business"]["capacity"], 24);
+    assert_eq!(flight.body["departure"], "2026-12-01T08:00:00Z");
+
+    let events = app.event_count().await;
+    let (_, again) = import().await;
+    assert_eq!((again["scheduled"].as_u64(), again["already_scheduled"].as_u64()), (Some(0), Some(4)), "{again}");
+    assert_eq!(app.event_count().await, events, "a second import appends nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_changing_command_honours_if_match() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let r = app
+        .post(
+            "/api/v1/payments/intent",
+            Some(&staff),
+            r#"{"booking_id":"0193b1c2-0000-7000-8000-00000000000a","amount":{"amount":500,"currency":"USD"}}"#,
+        )
+        .await;
+    let id = r.body["payment_id"].as_str().unwrap().to_owned();
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    let card = r#"{"card_number":"4242424242424242","exp_month":12,"exp_year":2030,"cvc":"123"}"#;
+    app.post(&format!("/api/v1/payments/{id}/authorize"), Some(&staff), card).await;
+    let stale = app.request("POST", &format!("/api/v1/payments/{id}/capture"), Some(&staff), &[("if-match", "\"1\"")], Some("{}")).await;
+    assert_eq!((stale.status.as_u16(), stale.body["code"].as_str()), (409, Some("version_conflict")));
+    let fresh = app.request("POST", &format!("/api/v1/payments/{id}/capture"), Some(&staff), &[("if-match", "\"2\"")], Some("{}")).await;
+    assert_eq!(fresh.body["status"], "captured", "{:?}", fresh.body);
+    let bad = app.request("POST", &format!("/api/v1/payments/{id}/refund"), Some(&staff), &[("if-match", "three")], Some("{}")).await;
+    assert_eq!((bad.status.as_u16(), bad.body["errors"][0]["field"].as_str()), (422, Some("If-Match")));
+}

@@ -3,7 +3,7 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
-use crate::extract::{IdempotencyKey, JsonBody};
+use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::{command_metadata, json_ok, path_param, with_versions};
 use crate::state::AppState;
@@ -27,13 +27,14 @@ pub struct BookingStatusView {
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/confirm", tag = "bookings", security(("bearer" = [])),
-    params(("booking_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("booking_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = BookingStatusView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn confirm(
     State(state): State<AppState>,
     Staff(caller): Staff,
     Path(booking_id): Path<String>,
     IdempotencyKey(key): IdempotencyKey,
+    IfMatch(expected): IfMatch,
     body: JsonBody<crate::routes::payments::Empty>,
 ) -> Response {
     let state = &state;
@@ -55,7 +56,8 @@ pub async fn confirm(
                 .bus
                 .execute::<Booking>(
                     id,
-                    Envelope::new(command, command_metadata(command_id, caller.actor())),
+                    Envelope::new(command, command_metadata(command_id, caller.actor()))
+                        .expecting(expected),
                 )
                 .await?;
             let s = done

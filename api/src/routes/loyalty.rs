@@ -3,7 +3,7 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
-use crate::extract::{IdempotencyKey, JsonBody};
+use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::{command_metadata, json_ok, path_param, with_versions};
 use crate::state::AppState;
@@ -105,13 +105,14 @@ fn parse_account(raw: &str) -> Result<LoyaltyAccountId, ApiError> {
 macro_rules! loyalty_command {
     ($name:ident, $path:literal, $op:literal, $body:ty, |$v:ident, $now:ident| $make:expr) => {
         #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
-            params(("account_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+            params(("account_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         pub async fn $name(
             State(state): State<AppState>,
             Staff(caller): Staff,
             Path(account_id): Path<String>,
             IdempotencyKey(key): IdempotencyKey,
+            IfMatch(expected): IfMatch,
             body: JsonBody<$body>,
         ) -> Response {
             let JsonBody { value: $v, raw } = body;
@@ -125,7 +126,7 @@ macro_rules! loyalty_command {
                 }
                 let $now = state.clock.now();
                 let command: LoyaltyCommand = $make;
-                let envelope = Envelope::new(command, command_metadata(command_id, caller.actor()));
+                let envelope = Envelope::new(command, command_metadata(command_id, caller.actor())).expecting(expected);
                 let done = state.bus.execute::<LoyaltyAccount>(id, envelope).await?;
                 let view = AccountView::of(&done.state, done.version, $now).ok_or_else(|| ApiError::not_found("loyalty account"))?;
                 Ok(with_versions(json_ok(&view), done.position, Some(done.version)))

@@ -3,7 +3,7 @@
 
 use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
-use crate::extract::{IdempotencyKey, JsonBody};
+use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::{MoneyDto, command_metadata, created, json_ok, path_param, with_versions};
 use crate::state::AppState;
@@ -140,6 +140,7 @@ async fn run(
     state: &AppState,
     caller: &Caller,
     id: PaymentId,
+    expected: Option<u64>,
     command_id: CommandId,
     command: PaymentCommand,
 ) -> Result<Response, ApiError> {
@@ -151,7 +152,8 @@ async fn run(
         .bus
         .execute::<Payment>(
             id,
-            Envelope::new(command, command_metadata(command_id, caller.actor())),
+            Envelope::new(command, command_metadata(command_id, caller.actor()))
+                .expecting(expected),
         )
         .await?;
     view_response(&done)
@@ -306,13 +308,14 @@ pub async fn authorize(
 macro_rules! payment_command {
     ($name:ident, $path:literal, $op:literal, $body:ty, |$v:ident, $now:ident| $make:expr) => {
         #[utoipa::path(post, path = $path, tag = "payments", request_body = $body, security(("bearer" = [])),
-            params(("payment_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+            params(("payment_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = PaymentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         pub async fn $name(
             State(state): State<AppState>,
             Staff(caller): Staff,
             Path(payment_id): Path<String>,
             IdempotencyKey(key): IdempotencyKey,
+            IfMatch(expected): IfMatch,
             body: JsonBody<$body>,
         ) -> Response {
             let JsonBody { value: $v, raw } = body;
@@ -322,7 +325,7 @@ macro_rules! payment_command {
                 let id = parse_payment_id(&payment_id)?;
                 let $now = state.clock.now();
                 let command: Result<PaymentCommand, ApiError> = $make;
-                run(state, &caller, id, command_id, command?).await
+                run(state, &caller, id, expected, command_id, command?).await
             })
             .await
         }

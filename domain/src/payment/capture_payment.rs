@@ -39,5 +39,5 @@ pub(super) fn decide(
             authorized: s.authorized,
         });
     }
-    Ok(vec![PaymentEvent::PaymentCaptured { amount, at: cmd.at }])
+    Ok(vec![PaymentEvent::PaymentCaptured { amount, captured_at: cmd.at }])
 }

@@ -21,23 +21,23 @@ pub enum PaymentEvent {
         amount: Money,
         authorization_code: String,
         card: CardSummary,
-        at: DateTime<Utc>,
+        authorized_at: DateTime<Utc>,
     },
     /// The provider refused (`card_declined`, `insufficient_funds`, `expired_card`, …). Final.
     PaymentDeclined {
         reason: String,
         card: Option<CardSummary>,
-        at: DateTime<Utc>,
+        declined_at: DateTime<Utc>,
     },
     /// `amount` (at most the authorized amount) was taken; any remainder of the hold lapses.
-    PaymentCaptured { amount: Money, at: DateTime<Utc> },
+    PaymentCaptured { amount: Money, captured_at: DateTime<Utc> },
     /// The authorization was released without capture.
-    PaymentVoided { at: DateTime<Utc> },
+    PaymentVoided { voided_at: DateTime<Utc> },
     /// `amount` went back to the card; `refunded_total` is the sum of all refunds so far.
     PaymentRefunded {
         amount: Money,
         refunded_total: Money,
-        at: DateTime<Utc>,
+        refunded_at: DateTime<Utc>,
     },
 }
 

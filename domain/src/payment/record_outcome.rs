@@ -31,7 +31,7 @@ pub(super) fn decide_authorization(
             amount: s.amount,
             authorization_code: cmd.authorization.authorization_code.clone(),
             card: cmd.authorization.card.clone(),
-            at: cmd.at,
+            authorized_at: cmd.at,
         }]),
         PaymentStatus::Authorized => Ok(vec![]),
         // Later states passed through this very authorization: it has long taken effect. Any other
@@ -54,7 +54,7 @@ pub(super) fn decide_decline(
         PaymentStatus::Created => Ok(vec![PaymentEvent::PaymentDeclined {
             reason: cmd.reason.clone(),
             card: cmd.card.clone(),
-            at: cmd.at,
+            declined_at: cmd.at,
         }]),
         PaymentStatus::Declined => Ok(vec![]),
         status => Err(PaymentError::InvalidState { status }),

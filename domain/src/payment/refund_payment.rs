@@ -48,6 +48,6 @@ pub(super) fn decide(
     Ok(vec![PaymentEvent::PaymentRefunded {
         amount,
         refunded_total,
-        at: cmd.at,
+        refunded_at: cmd.at,
     }])
 }

@@ -112,7 +112,7 @@ impl Payment {
                 amount,
                 authorization_code,
                 card,
-                at: _,
+                ..
             } => {
                 s.status = PaymentStatus::Authorized;
                 s.authorized = *amount;
@@ -122,21 +122,21 @@ impl Payment {
             PaymentEvent::PaymentDeclined {
                 reason,
                 card,
-                at: _,
+                ..
             } => {
                 s.status = PaymentStatus::Declined;
                 s.decline_reason = Some(reason.clone());
                 s.card = card.clone();
             }
-            PaymentEvent::PaymentCaptured { amount, at: _ } => {
+            PaymentEvent::PaymentCaptured { amount, .. } => {
                 s.status = PaymentStatus::Captured;
                 s.captured = *amount;
             }
-            PaymentEvent::PaymentVoided { at: _ } => s.status = PaymentStatus::Voided,
+            PaymentEvent::PaymentVoided { .. } => s.status = PaymentStatus::Voided,
             PaymentEvent::PaymentRefunded {
                 amount: _,
                 refunded_total,
-                at: _,
+                ..
             } => {
                 s.refunded = *refunded_total;
                 s.status = if refunded_total.amount >= s.captured.amount {

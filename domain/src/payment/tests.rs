@@ -58,7 +58,7 @@ fn authorized() -> PaymentEvent {
         amount: usd(42_998),
         authorization_code: "AUTH-1".into(),
         card: visa(),
-        at: at(1),
+        authorized_at: at(1),
     }
 }
 
@@ -66,26 +66,26 @@ fn declined() -> PaymentEvent {
     PaymentEvent::PaymentDeclined {
         reason: "card_declined".into(),
         card: Some(visa()),
-        at: at(1),
+        declined_at: at(1),
     }
 }
 
 fn captured(cents: i64) -> PaymentEvent {
     PaymentEvent::PaymentCaptured {
         amount: usd(cents),
-        at: at(2),
+        captured_at: at(2),
     }
 }
 
 fn voided() -> PaymentEvent {
-    PaymentEvent::PaymentVoided { at: at(2) }
+    PaymentEvent::PaymentVoided { voided_at: at(2) }
 }
 
 fn refunded(cents: i64, total: i64) -> PaymentEvent {
     PaymentEvent::PaymentRefunded {
         amount: usd(cents),
         refunded_total: usd(total),
-        at: at(3),
+        refunded_at: at(3),
     }
 }
 
@@ -468,7 +468,7 @@ fn payment_events_round_trip_through_the_store() {
     assert_round_trips(&PaymentEvent::PaymentDeclined {
         reason: "processing_error".into(),
         card: None,
-        at: at(1),
+        declined_at: at(1),
     });
     // Only the brand and the last four digits of a card are ever recorded.
     let json = serde_json::to_value(authorized()).unwrap();

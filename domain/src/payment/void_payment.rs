@@ -16,7 +16,7 @@ pub(super) fn decide(
 ) -> Result<Vec<PaymentEvent>, PaymentError> {
     let s = state.state().ok_or(PaymentError::NotFound)?;
     match s.status {
-        PaymentStatus::Authorized => Ok(vec![PaymentEvent::PaymentVoided { at: cmd.at }]),
+        PaymentStatus::Authorized => Ok(vec![PaymentEvent::PaymentVoided { voided_at: cmd.at }]),
         PaymentStatus::Voided => Ok(vec![]),
         PaymentStatus::Captured | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded => {
             Err(PaymentError::AlreadyCaptured)
