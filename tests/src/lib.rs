@@ -11,6 +11,7 @@
 pub mod app;
 pub mod contract;
 pub mod db;
+pub mod process;
 
 use std::time::Duration;
 

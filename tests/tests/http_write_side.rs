@@ -530,18 +530,37 @@ async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
             .header("content-type", "text/csv")
             .body(axum::body::Body::from(csv))
             .unwrap();
-        let r = tower::ServiceExt::oneshot(app.router.clone(), req).await.unwrap();
+        let r = tower::ServiceExt::oneshot(app.router.clone(), req)
+            .await
+            .unwrap();
         let status = r.status();
-        let body = http_body_util::BodyExt::collect(r.into_body()).await.unwrap().to_bytes();
-        (status, serde_json::from_slice::<serde_json::Value>(&body).unwrap())
+        let body = http_body_util::BodyExt::collect(r.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        (
+            status,
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        )
     };
     let (status, report) = import().await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["rows"], 8);
     assert_eq!(report["scheduled"], 4, "{report}");
-    let lines: Vec<u64> = report["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, vec![6, 7, 8, 9], "{report}");
-    assert!(report["errors"][0]["reason"].as_str().unwrap().contains("ZZZ"), "{report}");
+    assert!(
+        report["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ZZZ"),
+        "{report}"
+    );
     let flight = app.get("/api/v1/flights/SF100-2026-12-01", None).await;
     assert_eq!(flight.status, StatusCode::OK);
     assert_eq!(flight.body["cabins"]["business"]["capacity"], 24);
@@ -549,8 +568,19 @@ async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
 
     let events = app.event_count().await;
     let (_, again) = import().await;
-    assert_eq!((again["scheduled"].as_u64(), again["already_scheduled"].as_u64()), (Some(0), Some(4)), "{again}");
-    assert_eq!(app.event_count().await, events, "a second import appends nothing");
+    assert_eq!(
+        (
+            again["scheduled"].as_u64(),
+            again["already_scheduled"].as_u64()
+        ),
+        (Some(0), Some(4)),
+        "{again}"
+    );
+    assert_eq!(
+        app.event_count().await,
+        events,
+        "a second import appends nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -567,11 +597,46 @@ async fn every_state_changing_command_honours_if_match() {
     let id = r.body["payment_id"].as_str().unwrap().to_owned();
     assert_eq!(r.header("etag"), Some("\"1\""));
     let card = r#"{"card_number":"4242424242424242","exp_month":12,"exp_year":2030,"cvc":"123"}"#;
-    app.post(&format!("/api/v1/payments/{id}/authorize"), Some(&staff), card).await;
-    let stale = app.request("POST", &format!("/api/v1/payments/{id}/capture"), Some(&staff), &[("if-match", "\"1\"")], Some("{}")).await;
-    assert_eq!((stale.status.as_u16(), stale.body["code"].as_str()), (409, Some("version_conflict")));
-    let fresh = app.request("POST", &format!("/api/v1/payments/{id}/capture"), Some(&staff), &[("if-match", "\"2\"")], Some("{}")).await;
+    app.post(
+        &format!("/api/v1/payments/{id}/authorize"),
+        Some(&staff),
+        card,
+    )
+    .await;
+    let stale = app
+        .request(
+            "POST",
+            &format!("/api/v1/payments/{id}/capture"),
+            Some(&staff),
+            &[("if-match", "\"1\"")],
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(
+        (stale.status.as_u16(), stale.body["code"].as_str()),
+        (409, Some("version_conflict"))
+    );
+    let fresh = app
+        .request(
+            "POST",
+            &format!("/api/v1/payments/{id}/capture"),
+            Some(&staff),
+            &[("if-match", "\"2\"")],
+            Some("{}"),
+        )
+        .await;
     assert_eq!(fresh.body["status"], "captured", "{:?}", fresh.body);
-    let bad = app.request("POST", &format!("/api/v1/payments/{id}/refund"), Some(&staff), &[("if-match", "three")], Some("{}")).await;
-    assert_eq!((bad.status.as_u16(), bad.body["errors"][0]["field"].as_str()), (422, Some("If-Match")));
+    let bad = app
+        .request(
+            "POST",
+            &format!("/api/v1/payments/{id}/refund"),
+            Some(&staff),
+            &[("if-match", "three")],
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.body["errors"][0]["field"].as_str()),
+        (422, Some("If-Match"))
+    );
 }

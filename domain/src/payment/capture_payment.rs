@@ -39,5 +39,8 @@ pub(super) fn decide(
             authorized: s.authorized,
         });
     }
-    Ok(vec![PaymentEvent::PaymentCaptured { amount, captured_at: cmd.at }])
+    Ok(vec![PaymentEvent::PaymentCaptured {
+        amount,
+        captured_at: cmd.at,
+    }])
 }

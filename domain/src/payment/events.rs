@@ -30,7 +30,10 @@ pub enum PaymentEvent {
         declined_at: DateTime<Utc>,
     },
     /// `amount` (at most the authorized amount) was taken; any remainder of the hold lapses.
-    PaymentCaptured { amount: Money, captured_at: DateTime<Utc> },
+    PaymentCaptured {
+        amount: Money,
+        captured_at: DateTime<Utc>,
+    },
     /// The authorization was released without capture.
     PaymentVoided { voided_at: DateTime<Utc> },
     /// `amount` went back to the card; `refunded_total` is the sum of all refunds so far.

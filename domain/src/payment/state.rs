@@ -119,11 +119,7 @@ impl Payment {
                 s.authorization_code = Some(authorization_code.clone());
                 s.card = Some(card.clone());
             }
-            PaymentEvent::PaymentDeclined {
-                reason,
-                card,
-                ..
-            } => {
+            PaymentEvent::PaymentDeclined { reason, card, .. } => {
                 s.status = PaymentStatus::Declined;
                 s.decline_reason = Some(reason.clone());
                 s.card = card.clone();

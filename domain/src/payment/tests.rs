@@ -477,3 +477,367 @@ fn payment_events_round_trip_through_the_store() {
         serde_json::json!({ "brand": "visa", "last4": "4242" })
     );
 }
+
+// ---- more rules ----
+
+#[test]
+fn a_payment_may_be_in_any_currency_and_keeps_it() {
+    let state =
+        given::<Payment>([])
+            .when(create(eur(1_000_000)))
+            .then([PaymentEvent::PaymentCreated {
+                payment_id: PaymentId(Uuid::from_u128(1)),
+                booking_id: BookingId(Uuid::from_u128(2)),
+                amount: eur(1_000_000),
+            }]);
+    let s = state.state().unwrap();
+    assert_eq!(
+        (s.amount, s.captured, s.refunded),
+        (eur(1_000_000), eur(0), eur(0))
+    );
+    assert_eq!(
+        (s.payment_id, s.booking_id),
+        (PaymentId(Uuid::from_u128(1)), BookingId(Uuid::from_u128(2)))
+    );
+}
+
+#[test]
+fn create_fails_above_ten_thousand_in_the_payments_own_currency() {
+    given::<Payment>([])
+        .when(create(eur(1_000_001)))
+        .then_err(PaymentError::AmountTooLarge {
+            max: eur(MAX_PAYMENT_CENTS),
+        });
+}
+
+#[test]
+fn recording_an_authorization_fails_once_another_authorization_was_captured() {
+    given::<Payment>([created(), authorized(), captured(42_998)])
+        .when(authorization("AUTH-2"))
+        .then_err(PaymentError::InvalidState {
+            status: PaymentStatus::Captured,
+        });
+}
+
+#[test]
+fn recording_a_decline_fails_once_the_payment_moved_on() {
+    let decline = RecordDecline {
+        reason: "card_declined".into(),
+        card: None,
+        at: at(5),
+    };
+    for (history, status) in [
+        (
+            vec![authorized(), captured(42_998)],
+            PaymentStatus::Captured,
+        ),
+        (vec![authorized(), voided()], PaymentStatus::Voided),
+        (
+            vec![authorized(), captured(42_998), refunded(42_998, 42_998)],
+            PaymentStatus::Refunded,
+        ),
+    ] {
+        given::<Payment>(std::iter::once(created()).chain(history))
+            .when(decline.clone())
+            .then_err(PaymentError::InvalidState { status });
+    }
+}
+
+#[test]
+fn a_decline_without_a_readable_card_keeps_no_card() {
+    let state = given::<Payment>([created()])
+        .when(RecordDecline {
+            reason: "processing_error".into(),
+            card: None,
+            at: at(1),
+        })
+        .then([PaymentEvent::PaymentDeclined {
+            reason: "processing_error".into(),
+            card: None,
+            declined_at: at(1),
+        }]);
+    assert_eq!(state.state().unwrap().card, None);
+    assert_eq!(state.status(), Some(PaymentStatus::Declined));
+}
+
+#[test]
+fn capturing_exactly_the_authorized_amount_is_allowed() {
+    given::<Payment>([created(), authorized()])
+        .when(capture(Some(usd(42_998))))
+        .then([captured(42_998)]);
+}
+
+#[test]
+fn capture_fails_for_a_negative_amount() {
+    given::<Payment>([created(), authorized()])
+        .when(capture(Some(usd(-1))))
+        .then_err(PaymentError::InvalidAmount);
+}
+
+#[test]
+fn capturing_a_partly_refunded_payment_again_is_a_no_op() {
+    given::<Payment>([
+        created(),
+        authorized(),
+        captured(42_998),
+        refunded(1_000, 1_000),
+    ])
+    .when(capture(Some(usd(5))))
+    .then_nothing();
+}
+
+#[test]
+fn void_fails_once_captured_even_after_refunds() {
+    for history in [vec![refunded(1_000, 1_000)], vec![refunded(42_998, 42_998)]] {
+        given::<Payment>(
+            [created(), authorized(), captured(42_998)]
+                .into_iter()
+                .chain(history),
+        )
+        .when(VoidPayment { at: at(4) })
+        .then_err(PaymentError::AlreadyCaptured);
+    }
+}
+
+#[test]
+fn refunding_a_partial_capture_returns_only_what_was_captured() {
+    let state = given::<Payment>([created(), authorized(), captured(30_000)])
+        .when(refund(None))
+        .then([refunded(30_000, 30_000)]);
+    let s = state.state().unwrap();
+    assert_eq!(
+        (s.status, s.captured, s.refunded),
+        (PaymentStatus::Refunded, usd(30_000), usd(30_000))
+    );
+}
+
+#[test]
+fn refunding_exactly_what_is_left_completes_the_refund() {
+    let state = given::<Payment>([
+        created(),
+        authorized(),
+        captured(40_000),
+        refunded(15_000, 15_000),
+    ])
+    .when(refund(Some(usd(25_000))))
+    .then([refunded(25_000, 40_000)]);
+    assert_eq!(state.status(), Some(PaymentStatus::Refunded));
+}
+
+#[test]
+fn refunding_a_fully_refunded_payment_by_amount_fails_with_nothing_left() {
+    given::<Payment>([
+        created(),
+        authorized(),
+        captured(40_000),
+        refunded(40_000, 40_000),
+    ])
+    .when(refund(Some(usd(0))))
+    .then_err(PaymentError::InvalidAmount);
+}
+
+#[test]
+fn every_error_has_a_stable_code_and_names_its_field_when_it_is_about_one() {
+    let cases = [
+        (PaymentError::NotFound, "not_found", None),
+        (PaymentError::AlreadyExists, "already_exists", None),
+        (
+            PaymentError::InvalidAmount,
+            "invalid_amount",
+            Some("amount"),
+        ),
+        (
+            PaymentError::AmountTooLarge { max: usd(1) },
+            "amount_too_large",
+            Some("amount"),
+        ),
+        (
+            PaymentError::CurrencyMismatch {
+                expected: Currency::USD,
+            },
+            "currency_mismatch",
+            Some("amount"),
+        ),
+        (
+            PaymentError::InvalidState {
+                status: PaymentStatus::Created,
+            },
+            "invalid_state",
+            None,
+        ),
+        (
+            PaymentError::CaptureExceedsAuthorized { authorized: usd(1) },
+            "capture_exceeds_authorized",
+            Some("amount"),
+        ),
+        (PaymentError::AlreadyCaptured, "already_captured", None),
+        (
+            PaymentError::RefundExceedsCaptured { remaining: usd(1) },
+            "refund_exceeds_captured",
+            Some("amount"),
+        ),
+    ];
+    for (error, code, field) in cases {
+        assert_eq!((error.code(), error.field()), (code, field), "{error:?}");
+    }
+}
+
+#[test]
+fn statuses_name_themselves_as_they_serialize() {
+    for status in [
+        PaymentStatus::Created,
+        PaymentStatus::Authorized,
+        PaymentStatus::Captured,
+        PaymentStatus::PartiallyRefunded,
+        PaymentStatus::Refunded,
+        PaymentStatus::Voided,
+        PaymentStatus::Declined,
+    ] {
+        assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        assert_eq!(status.to_string(), status.as_str());
+    }
+}
+
+#[test]
+fn event_types_are_the_variant_names() {
+    let names: Vec<_> = [
+        created(),
+        authorized(),
+        declined(),
+        captured(1),
+        voided(),
+        refunded(1, 1),
+    ]
+    .iter()
+    .map(crate::aggregate::DomainEvent::event_type)
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "PaymentCreated",
+            "PaymentAuthorized",
+            "PaymentDeclined",
+            "PaymentCaptured",
+            "PaymentVoided",
+            "PaymentRefunded"
+        ]
+    );
+    let json = serde_json::to_value(refunded(1, 1)).unwrap();
+    assert_eq!(json["payload"]["refunded_at"], serde_json::json!(at(3)));
+}
+
+// ---- the invariant ----
+
+/// xorshift64*: a tiny deterministic generator, so the sequence is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// An amount around `scale`: sometimes zero, negative, exact or too much, sometimes omitted.
+    fn amount(&mut self, scale: i64) -> Option<Money> {
+        match self.below(10) {
+            0 => None,
+            1 => Some(usd(0)),
+            2 => Some(usd(-1)),
+            3 => Some(eur(scale.max(1))),
+            4 => Some(usd(scale)),
+            5 => Some(usd(scale + 1)),
+            _ => Some(usd(1 + self.below(scale.max(1) as u64 * 2) as i64)),
+        }
+    }
+}
+
+#[test]
+fn captured_never_exceeds_authorized_and_refunded_never_exceeds_captured() {
+    use crate::aggregate::Aggregate;
+    let mut rng = Rng(0x9a7e_0000_5eed_0002);
+    let (mut accepted, mut refused, mut refunds) = (0, 0, 0);
+    for run in 0..400 {
+        let mut payment = Payment::default();
+        for step in 0..40 {
+            let now = at(run * 100 + step);
+            let (authorized, captured) = payment.state().map_or((1, 1), |s| {
+                (s.authorized.amount.max(1), s.captured.amount.max(1))
+            });
+            let pick = if step == 0 { 0 } else { rng.below(12) };
+            let command: PaymentCommand = match pick {
+                0 => create(rng.amount(50_000).unwrap_or(usd(42_998))).into(),
+                1 => authorization(if rng.below(2) == 0 {
+                    "AUTH-1"
+                } else {
+                    "AUTH-2"
+                })
+                .into(),
+                2 => RecordDecline {
+                    reason: "card_declined".into(),
+                    card: None,
+                    at: now,
+                }
+                .into(),
+                3 | 4 => CapturePayment {
+                    amount: rng.amount(authorized),
+                    at: now,
+                }
+                .into(),
+                5 => VoidPayment { at: now }.into(),
+                _ => RefundPayment {
+                    amount: rng.amount(captured / 3),
+                    at: now,
+                }
+                .into(),
+            };
+            match payment.decide(&command) {
+                Ok(events) => {
+                    accepted += 1;
+                    for event in &events {
+                        refunds +=
+                            usize::from(matches!(event, PaymentEvent::PaymentRefunded { .. }));
+                        payment.evolve(event);
+                    }
+                }
+                Err(_) => refused += 1,
+            }
+            if let Some(s) = payment.state() {
+                let currency = s.amount.currency;
+                assert!(
+                    [s.authorized, s.captured, s.refunded]
+                        .iter()
+                        .all(|m| m.currency == currency),
+                    "currencies mixed after {command:?}: {s:?}"
+                );
+                assert!(
+                    s.authorized.amount <= s.amount.amount,
+                    "authorized more than asked: {s:?}"
+                );
+                assert!(0 <= s.refunded.amount, "negative refund: {s:?}");
+                assert!(
+                    s.refunded.amount <= s.captured.amount,
+                    "refunded more than captured: {s:?}"
+                );
+                assert!(
+                    s.captured.amount <= s.authorized.amount,
+                    "captured more than authorized: {s:?}"
+                );
+                let refunded_in_full =
+                    s.captured.amount > 0 && s.refunded.amount == s.captured.amount;
+                assert_eq!(
+                    s.status == PaymentStatus::Refunded,
+                    refunded_in_full,
+                    "{s:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        accepted > 4_000 && refused > 4_000 && refunds > 400,
+        "accepted {accepted}, refused {refused}, refunds {refunds}"
+    );
+}
