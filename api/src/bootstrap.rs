@@ -4,6 +4,7 @@ use crate::auth::{self, JwtKeys};
 use crate::error::ApiError;
 use crate::routes::flights::schedule_plan;
 use crate::state::AppState;
+use futures::StreamExt;
 use skyfly_commands::CommandBus;
 use skyfly_domain::card::PaymentProvider;
 use skyfly_domain::clock::Clock;
@@ -161,15 +162,53 @@ pub async fn load_demo(state: &AppState, days: u32) -> anyhow::Result<DemoSummar
     }
     let from = state.clock.now().date_naive();
     let plans = demo::demo_schedule(42, from, days);
-    for plan in &plans {
-        let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
-        match schedule_plan(state, plan, command_id, Actor::system("demo")).await {
+    let streams: Vec<String> = plans
+        .iter()
+        .map(|p| {
+            skyfly_domain::aggregate::stream_id::<skyfly_domain::inventory::FlightInventory>(
+                &p.flight_id,
+            )
+        })
+        .collect();
+    let existing = skyfly_infra::pg::existing_streams(&state.pool, &streams).await?;
+    summary.flights_existing = existing.len();
+    let missing: Vec<_> = plans
+        .iter()
+        .zip(&streams)
+        .filter(|(_, s)| !existing.contains(*s))
+        .map(|(p, _)| p)
+        .collect();
+    // Distinct streams, so they can go in parallel; the pool bounds the concurrency anyway.
+    let results: Vec<_> = futures::stream::iter(missing)
+        .map(|plan| async move {
+            let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
+            (
+                plan,
+                schedule_plan(state, plan, command_id, Actor::system("demo")).await,
+            )
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for (plan, result) in results {
+        match result {
             Ok(Some(_)) => summary.flights_scheduled += 1,
             Ok(None) => summary.flights_existing += 1,
             Err(e) => anyhow::bail!("demo flight {}: {e}", plan.flight_id),
         }
     }
-    summary.sample_flight = plans.first().map(|p| p.flight_id.to_string());
+    // A flight a reader can book right away: the first hub-to-hub departure tomorrow or later.
+    let tomorrow = state.clock.now() + chrono::Duration::days(1);
+    summary.sample_flight = plans
+        .iter()
+        .filter(|p| p.departure >= tomorrow)
+        .min_by_key(|p| {
+            (
+                p.origin.as_str() != "DFW" || p.destination.as_str() != "ORD",
+                p.departure,
+            )
+        })
+        .map(|p| p.flight_id.to_string());
     Ok(summary)
 }
 

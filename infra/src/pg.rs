@@ -43,6 +43,21 @@ pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPo
     Ok(pool)
 }
 
+/// Which of `streams` exist (have at least one event). One query for many streams, for bulk
+/// loaders that must not re-check thousands of streams one by one.
+pub async fn existing_streams(
+    pool: &PgPool,
+    streams: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT stream_id FROM events WHERE stream_version = 1 AND stream_id = ANY($1)",
+    )
+    .bind(streams)
+    .fetch_all(pool)
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
 fn backend(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
