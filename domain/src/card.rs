@@ -89,6 +89,16 @@ impl CardError {
     }
 }
 
+/// The last day a card expiring `exp_month/exp_year` is valid.
+pub fn last_valid_day(exp_month: u32, exp_year: i32) -> Option<NaiveDate> {
+    let (y, m) = if exp_month == 12 {
+        (exp_year + 1, 1)
+    } else {
+        (exp_year, exp_month + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt())
+}
+
 pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0;
     for (i, c) in digits.bytes().rev().enumerate() {
@@ -148,12 +158,7 @@ impl CardDetails {
 
     /// The last day the card is valid.
     pub fn expires_on(&self) -> Option<NaiveDate> {
-        let (y, m) = if self.exp_month == 12 {
-            (self.exp_year + 1, 1)
-        } else {
-            (self.exp_year, self.exp_month + 1)
-        };
-        NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt())
+        last_valid_day(self.exp_month, self.exp_year)
     }
 }
 
@@ -188,9 +193,31 @@ pub enum ProviderError {
 pub type ProviderFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Authorization, ProviderError>> + Send + 'a>>;
 
+/// A card exchanged for an opaque token at the edge, so that the saga can authorize later (after a
+/// restart even) without anything in SkyFly ever holding the number or the CVC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardToken {
+    pub token: String,
+    pub card: CardSummary,
+}
+
+/// An authorization of a tokenized card.
+#[derive(Debug, Clone)]
+pub struct TokenAuthorizationRequest {
+    pub token: String,
+    pub amount: Money,
+    pub today: NaiveDate,
+    pub reference: String,
+}
+
 /// The payment provider port. The built-in card processor implements it; a real acquirer would.
 pub trait PaymentProvider: Send + Sync + 'static {
     fn authorize(&self, request: AuthorizationRequest) -> ProviderFuture<'_>;
+
+    /// Vaults a card and returns its token (the provider's, opaque to SkyFly).
+    fn tokenize(&self, card: CardDetails) -> Result<CardToken, ProviderError>;
+
+    fn authorize_token(&self, request: TokenAuthorizationRequest) -> ProviderFuture<'_>;
 }
 
 #[cfg(test)]
