@@ -17,7 +17,8 @@ pub enum Accrual {
     Miles(u64),
     /// Earned on what the card paid for the fare (`quote.fare − redeem_miles`, see
     /// [`crate::booking::BookingState::card_fare`]; never the taxes), by cabin and the account's
-    /// tier (see [`fare_miles`]).
+    /// tier (see [`fare_miles`]). Keeping taxes out is the caller's job: the aggregate only sees
+    /// the amount it is given.
     Fare { paid_by_card: Money, cabin: Cabin },
 }
 
@@ -59,11 +60,18 @@ pub(super) fn decide(
     if miles == 0 {
         return Ok(vec![]);
     }
+    // Only a corrupt request could get here; refuse it rather than saturate the ledger.
+    if state.balance().checked_add(miles).is_none() {
+        return Err(LoyaltyError::InvalidMiles);
+    }
     Ok(vec![LoyaltyEvent::MilesAwarded {
         booking_id: cmd.booking_id,
         miles,
         tier,
         earned_at: cmd.at,
-        expires_at: cmd.at + ACCRUAL_VALIDITY,
+        expires_at: cmd
+            .at
+            .checked_add_signed(ACCRUAL_VALIDITY)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
     }])
 }

@@ -2,7 +2,7 @@
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoyaltyError {
-    #[error("the loyalty account is already open")]
+    #[error("the loyalty account is already open for another account id or owner")]
     AlreadyOpen,
     #[error("no such loyalty account")]
     NotOpen,

@@ -31,30 +31,35 @@ pub enum LoyaltyEvent {
         earned_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     },
-    /// A booking's award was taken back (cancellation or compensation), at most the balance then;
-    /// `consumed` says from which lots, oldest first.
+    /// A booking's award was taken back (cancellation or compensation), at most the balance then:
+    /// first from the lot the award created, then from the oldest lots; `consumed` says which.
+    /// Recorded even when `miles` is 0 (everything already spent), so the award counts as revoked.
     MilesRevoked {
         booking_id: BookingId,
         miles: u64,
         consumed: Vec<LotSlice>,
+        revoked_at: DateTime<Utc>,
     },
     /// Miles paid part of a booking, taken from the oldest unexpired lots.
     MilesRedeemed {
         booking_id: BookingId,
         miles: u64,
         consumed: Vec<LotSlice>,
+        redeemed_at: DateTime<Utc>,
     },
-    /// A booking's redeemed miles went back to the lots they came from (keeping their expiry).
+    /// A booking's redeemed miles went back to the lots they came from, keeping their expiry (a
+    /// slice whose lot expired meanwhile is due again at the next `MilesExpired`).
     MilesRestored {
         booking_id: BookingId,
         miles: u64,
         lots: Vec<LotSlice>,
+        restored_at: DateTime<Utc>,
     },
-    /// Lots reached their expiry with miles left.
+    /// Lots reached their expiry with miles left; `lots` oldest first.
     MilesExpired {
         miles: u64,
         lots: Vec<LotSlice>,
-        at: DateTime<Utc>,
+        expired_at: DateTime<Utc>,
     },
 }
 

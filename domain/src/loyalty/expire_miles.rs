@@ -25,6 +25,6 @@ pub(super) fn decide(
     Ok(vec![LoyaltyEvent::MilesExpired {
         miles,
         lots,
-        at: cmd.at,
+        expired_at: cmd.at,
     }])
 }

@@ -31,7 +31,7 @@ pub use open_account::OpenAccount;
 pub use redeem_miles::{RedeemMiles, RestoreMiles};
 pub use revoke_miles::RevokeMiles;
 pub use state::{
-    ACCRUAL_VALIDITY, AccountInfo, Award, Lot, LoyaltyAccount, LoyaltyTotals, Redemption,
+    ACCRUAL_VALIDITY, AccountInfo, Award, Lot, LoyaltyAccount, MileTotals, Redemption,
 };
 pub use tier::Tier;
 

@@ -18,12 +18,15 @@ pub(super) fn decide(
     state: &LoyaltyAccount,
     cmd: &OpenAccount,
 ) -> Result<Vec<LoyaltyEvent>, LoyaltyError> {
-    if state.is_open() {
-        return Err(LoyaltyError::AlreadyOpen);
+    match state.account() {
+        // Registration retried: the account it opens is already there.
+        Some(a) if a.account_id == cmd.account_id && a.owner == cmd.owner => Ok(vec![]),
+        // The same stream for another account or owner: never silently hand miles to someone else.
+        Some(_) => Err(LoyaltyError::AlreadyOpen),
+        None => Ok(vec![LoyaltyEvent::LoyaltyAccountOpened {
+            account_id: cmd.account_id,
+            owner: cmd.owner,
+            opened_at: cmd.at,
+        }]),
     }
-    Ok(vec![LoyaltyEvent::LoyaltyAccountOpened {
-        account_id: cmd.account_id,
-        owner: cmd.owner,
-        opened_at: cmd.at,
-    }])
 }

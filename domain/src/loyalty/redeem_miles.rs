@@ -52,6 +52,7 @@ pub(super) fn decide_redeem(
         booking_id: cmd.booking_id,
         miles: cmd.miles,
         consumed,
+        redeemed_at: cmd.at,
     }])
 }
 
@@ -64,6 +65,7 @@ pub(super) fn decide_restore(
             booking_id: cmd.booking_id,
             miles: r.miles,
             lots: r.consumed.clone(),
+            restored_at: cmd.at,
         }]),
         // Nothing redeemed, or already given back.
         _ => Ok(vec![]),

@@ -1,6 +1,6 @@
 //! `RevokeMiles`: take back what a booking earned (cancellation, or saga compensation).
 
-use super::events::LoyaltyEvent;
+use super::events::{LotSlice, LoyaltyEvent};
 use super::{LoyaltyAccount, LoyaltyError};
 use crate::ids::BookingId;
 use chrono::{DateTime, Utc};
@@ -26,10 +26,29 @@ pub(super) fn decide(
     // Never below zero: if the miles were already spent, take what is left and record that. The
     // revocation is recorded even when that is 0, so a later one cannot take miles earned since.
     let miles = award.miles.min(state.balance());
-    let consumed = state.take_oldest(miles, |_| true);
+    // The booking's own lot first (what it earned is what goes), then the oldest miles, which are
+    // the ones closest to expiring anyway.
+    let own = state
+        .lot(award.earned_at, award.expires_at)
+        .filter(|lot| lot.remaining > 0)
+        .map(|lot| LotSlice {
+            earned_at: lot.earned_at,
+            expires_at: lot.expires_at,
+            miles: miles.min(lot.remaining),
+        });
+    let from_own = own.map_or(0, |slice| slice.miles);
+    let rest = state.take_oldest(miles - from_own, |lot| {
+        (lot.earned_at, lot.expires_at) != (award.earned_at, award.expires_at)
+    });
+    let consumed = own
+        .into_iter()
+        .filter(|s| s.miles > 0)
+        .chain(rest)
+        .collect();
     Ok(vec![LoyaltyEvent::MilesRevoked {
         booking_id: cmd.booking_id,
         miles,
         consumed,
+        revoked_at: cmd.at,
     }])
 }

@@ -17,7 +17,7 @@ pub struct LoyaltyAccount {
     lots: Vec<Lot>,
     awards: BTreeMap<BookingId, Award>,
     redemptions: BTreeMap<BookingId, Redemption>,
-    totals: LoyaltyTotals,
+    totals: MileTotals,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,8 @@ pub struct Award {
     pub miles: u64,
     pub tier: Tier,
     pub earned_at: DateTime<Utc>,
+    /// The lot the award created is `(earned_at, expires_at)`.
+    pub expires_at: DateTime<Utc>,
     pub revoked: Option<u64>,
 }
 
@@ -54,7 +56,7 @@ pub struct Redemption {
 
 /// Running totals of every movement; `balance = earned − revoked − redeemed + restored − expired`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoyaltyTotals {
+pub struct MileTotals {
     pub earned: u64,
     pub revoked: u64,
     pub redeemed: u64,
@@ -71,10 +73,16 @@ impl LoyaltyAccount {
         self.account.is_some()
     }
 
+    pub fn owner(&self) -> Option<UserId> {
+        self.account.as_ref().map(|a| a.owner)
+    }
+
     /// Miles in the account, including any past their expiry that `ExpireMiles` has not yet
     /// removed (the ledger balance).
     pub fn balance(&self) -> u64 {
-        self.lots.iter().map(|l| l.remaining).sum()
+        self.lots
+            .iter()
+            .fold(0, |sum, l| sum.saturating_add(l.remaining))
     }
 
     /// Miles that can be spent at `at`: the balance less lots already past their expiry.
@@ -82,28 +90,45 @@ impl LoyaltyAccount {
         self.lots
             .iter()
             .filter(|l| l.expires_at > at)
-            .map(|l| l.remaining)
-            .sum()
+            .fold(0, |sum, l| sum.saturating_add(l.remaining))
     }
 
-    /// Miles earned in the 365 days up to `at` that still count for status: awards of bookings
-    /// whose miles were revoked (cancelled or failed bookings) do not count at all.
+    /// Miles earned in the 365 days up to `at` (`at − 365 days < earned_at ≤ at`), net of what
+    /// was revoked from those awards: what counts for status. Redeemed or expired miles still
+    /// count (they were earned); revoked ones (cancelled or failed bookings) do not.
     pub fn earned_last_365_days(&self, at: DateTime<Utc>) -> u64 {
+        let since = at.checked_sub_signed(ACCRUAL_VALIDITY);
         self.awards
             .values()
-            .filter(|a| {
-                a.revoked.is_none() && a.earned_at <= at && a.earned_at > at - ACCRUAL_VALIDITY
-            })
-            .map(|a| a.miles)
-            .sum()
+            .filter(|a| a.earned_at <= at && since.is_none_or(|since| a.earned_at > since))
+            .map(|a| a.miles.saturating_sub(a.revoked.unwrap_or(0)))
+            .fold(0, u64::saturating_add)
     }
 
+    /// The status tier at `at`, by [`Self::earned_last_365_days`].
     pub fn tier_at(&self, at: DateTime<Utc>) -> Tier {
         Tier::for_miles(self.earned_last_365_days(at))
     }
 
-    pub fn totals(&self) -> LoyaltyTotals {
+    /// The next tier up and the miles still to earn for it, `None` at the top tier.
+    pub fn next_tier_at(&self, at: DateTime<Utc>) -> Option<(Tier, u64)> {
+        let earned = self.earned_last_365_days(at);
+        let next = Tier::for_miles(earned).next()?;
+        Some((next, next.threshold().saturating_sub(earned)))
+    }
+
+    pub fn totals(&self) -> MileTotals {
         self.totals
+    }
+
+    /// Miles the booking earned (before any revocation), if it earned any.
+    pub fn awarded_for(&self, booking_id: BookingId) -> Option<u64> {
+        self.awards.get(&booking_id).map(|a| a.miles)
+    }
+
+    /// Miles the booking redeemed (whether or not they were restored since), if it redeemed any.
+    pub fn redeemed_for(&self, booking_id: BookingId) -> Option<u64> {
+        self.redemptions.get(&booking_id).map(|r| r.miles)
     }
 
     pub fn lots(&self) -> &[Lot] {
@@ -116,6 +141,14 @@ impl LoyaltyAccount {
 
     pub fn redemption(&self, booking_id: BookingId) -> Option<&Redemption> {
         self.redemptions.get(&booking_id)
+    }
+
+    /// The lot of miles earned at `earned_at` that expire at `expires_at`, if there is one.
+    pub(super) fn lot(&self, earned_at: DateTime<Utc>, expires_at: DateTime<Utc>) -> Option<&Lot> {
+        self.lots
+            .binary_search_by(|l| (l.earned_at, l.expires_at).cmp(&(earned_at, expires_at)))
+            .ok()
+            .map(|i| &self.lots[i])
     }
 
     /// Takes `miles` from the lots that `usable` admits, oldest first. Short if they hold fewer.
@@ -166,6 +199,7 @@ impl LoyaltyAccount {
                     miles: *miles,
                     tier: *tier,
                     earned_at: *earned_at,
+                    expires_at: *expires_at,
                     revoked: None,
                 };
                 self.awards.insert(*booking_id, award);
@@ -175,6 +209,7 @@ impl LoyaltyAccount {
                 booking_id,
                 miles,
                 consumed,
+                ..
             } => {
                 consumed.iter().for_each(|s| self.take(s));
                 if let Some(award) = self.awards.get_mut(booking_id) {
@@ -186,6 +221,7 @@ impl LoyaltyAccount {
                 booking_id,
                 miles,
                 consumed,
+                ..
             } => {
                 consumed.iter().for_each(|s| self.take(s));
                 let redemption = Redemption {
@@ -200,6 +236,7 @@ impl LoyaltyAccount {
                 booking_id,
                 miles,
                 lots,
+                ..
             } => {
                 lots.iter().for_each(|s| self.put_back(s));
                 if let Some(redemption) = self.redemptions.get_mut(booking_id) {
@@ -207,7 +244,7 @@ impl LoyaltyAccount {
                 }
                 self.totals.restored = self.totals.restored.saturating_add(*miles);
             }
-            LoyaltyEvent::MilesExpired { miles, lots, at: _ } => {
+            LoyaltyEvent::MilesExpired { miles, lots, .. } => {
                 lots.iter().for_each(|s| self.take(s));
                 self.totals.expired = self.totals.expired.saturating_add(*miles);
             }

@@ -55,7 +55,7 @@ impl Tier {
     }
 
     /// The tier above, if any.
-    pub fn next(&self) -> Option<Tier> {
+    pub fn next(self) -> Option<Tier> {
         match self {
             Tier::Blue => Some(Tier::Silver),
             Tier::Silver => Some(Tier::Gold),
