@@ -186,6 +186,7 @@ pub async fn create_intent(
                 payment_id,
                 booking_id: BookingId(value.booking_id),
                 amount: value.amount.to_money("amount")?,
+                at: state.clock.now(),
             });
             let done = state
                 .bus

@@ -4,6 +4,7 @@ use super::events::PaymentEvent;
 use super::{Payment, PaymentError};
 use crate::ids::{BookingId, PaymentId};
 use crate::money::Money;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The largest single payment: 10,000.00 (the card processor's limit).
@@ -14,6 +15,7 @@ pub struct CreatePayment {
     pub payment_id: PaymentId,
     pub booking_id: BookingId,
     pub amount: Money,
+    pub at: DateTime<Utc>,
 }
 
 pub(super) fn decide(
@@ -35,5 +37,6 @@ pub(super) fn decide(
         payment_id: cmd.payment_id,
         booking_id: cmd.booking_id,
         amount: cmd.amount,
+        created_at: cmd.at,
     }])
 }

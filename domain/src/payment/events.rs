@@ -15,6 +15,7 @@ pub enum PaymentEvent {
         payment_id: PaymentId,
         booking_id: BookingId,
         amount: Money,
+        created_at: DateTime<Utc>,
     },
     /// The provider holds `amount` on the card.
     PaymentAuthorized {

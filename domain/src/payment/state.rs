@@ -86,6 +86,7 @@ impl Payment {
             payment_id,
             booking_id,
             amount,
+            ..
         } = event
         {
             let zero = Money::zero(amount.currency);

@@ -32,6 +32,7 @@ fn create(amount: Money) -> CreatePayment {
         payment_id: PaymentId(Uuid::from_u128(1)),
         booking_id: BookingId(Uuid::from_u128(2)),
         amount,
+        at: at(0),
     }
 }
 
@@ -40,6 +41,7 @@ fn created() -> PaymentEvent {
         payment_id: PaymentId(Uuid::from_u128(1)),
         booking_id: BookingId(Uuid::from_u128(2)),
         amount: usd(42_998),
+        created_at: at(0),
     }
 }
 
@@ -489,6 +491,7 @@ fn a_payment_may_be_in_any_currency_and_keeps_it() {
                 payment_id: PaymentId(Uuid::from_u128(1)),
                 booking_id: BookingId(Uuid::from_u128(2)),
                 amount: eur(1_000_000),
+                created_at: at(0),
             }]);
     let s = state.state().unwrap();
     assert_eq!(
