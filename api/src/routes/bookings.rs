@@ -4,13 +4,11 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
-use crate::idempotency;
-use crate::routes::{command_metadata, json_ok, path_param, with_versions};
+use crate::routes::{CommandCall, path_param};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
-use skyfly_commands::Envelope;
 use skyfly_domain::booking::{Booking, BookingCommand, ConfirmBooking};
 use skyfly_domain::ids::BookingId;
 use utoipa::ToSchema;
@@ -26,6 +24,19 @@ pub struct BookingStatusView {
     pub version: u64,
 }
 
+impl BookingStatusView {
+    fn of(booking: &Booking, version: u64) -> Option<Self> {
+        let s = booking.state()?;
+        Some(Self {
+            booking_id: s.booking_id.0,
+            locator: s.locator.to_string(),
+            status: s.status.as_str().to_owned(),
+            ticket_numbers: s.ticket_numbers.clone(),
+            version,
+        })
+    }
+}
+
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/confirm", tag = "bookings", security(("bearer" = [])),
     params(("booking_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = BookingStatusView), (status = 404, body = Problem), (status = 409, body = Problem)))]
@@ -37,46 +48,22 @@ pub async fn confirm(
     IfMatch(expected): IfMatch,
     body: JsonBody<crate::routes::payments::Empty>,
 ) -> Response {
-    let state = &state;
-    let op = format!("POST /bookings/{booking_id}/confirm");
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
+    CommandCall {
+        state: &state,
+        caller,
         key,
-        &op,
-        &body.raw,
-        |command_id| async move {
-            let id = path_param("booking_id", &booking_id, |s| {
-                Uuid::parse_str(s).ok().map(BookingId)
-            })?;
-            let command = BookingCommand::ConfirmBooking(ConfirmBooking {
-                at: state.clock.now(),
-            });
-            let done = state
-                .bus
-                .execute::<Booking>(
-                    id,
-                    Envelope::new(command, command_metadata(command_id, caller.actor()))
-                        .expecting(expected),
-                )
-                .await?;
-            let s = done
-                .state
-                .state()
-                .ok_or_else(|| ApiError::not_found("booking"))?;
-            let view = BookingStatusView {
-                booking_id: s.booking_id.0,
-                locator: s.locator.to_string(),
-                status: s.status.as_str().to_owned(),
-                ticket_numbers: s.ticket_numbers.clone(),
-                version: done.version,
-            };
-            Ok(with_versions(
-                json_ok(&view),
-                done.position,
-                Some(done.version),
-            ))
-        },
+        operation: format!("POST /bookings/{booking_id}/confirm"),
+        body: body.raw,
+        expected,
+    }
+    .execute::<Booking, _, _>(
+        path_param("booking_id", &booking_id, |s| {
+            Uuid::parse_str(s).ok().map(BookingId)
+        }),
+        |b: &Booking| b.state().is_some(),
+        || ApiError::not_found("booking"),
+        |at| Ok(BookingCommand::ConfirmBooking(ConfirmBooking { at })),
+        BookingStatusView::of,
     )
     .await
 }

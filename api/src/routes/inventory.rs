@@ -3,17 +3,15 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
-use crate::idempotency;
+use crate::routes::CommandCall;
 use crate::routes::flights::{FlightView, parse_flight_id};
-use crate::routes::{command_metadata, json_ok, with_versions};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::Duration;
 use serde::Deserialize;
-use skyfly_commands::Envelope;
 use skyfly_domain::cabin::Cabin;
-use skyfly_domain::ids::{BookingId, FlightId};
+use skyfly_domain::ids::BookingId;
 use skyfly_domain::inventory::{
     CommitSeats, FlightInventory, InventoryCommand, ReleaseReason, ReleaseSeats, ReserveSeats,
 };
@@ -39,36 +37,27 @@ pub struct BookingRef {
     pub booking_id: Uuid,
 }
 
-/// Runs an inventory command for `flight_id`: 422 naming `flight_id` if no such flight exists.
-async fn run(
-    state: &AppState,
-    caller: &crate::auth::Caller,
-    flight: &FlightId,
+fn unknown_flight() -> ApiError {
+    ApiError::field("flight_id", "unknown_flight", "no such flight is scheduled")
+}
+
+fn call<'a>(
+    state: &'a AppState,
+    caller: crate::auth::Caller,
+    key: Option<String>,
+    op: &str,
+    flight_id: &str,
+    body: axum::body::Bytes,
     expected: Option<u64>,
-    command_id: skyfly_domain::ids::CommandId,
-    command: InventoryCommand,
-) -> Result<Response, ApiError> {
-    let (inventory, _) = state.bus.load::<FlightInventory>(flight).await?;
-    if !inventory.is_scheduled() {
-        return Err(ApiError::field(
-            "flight_id",
-            "unknown_flight",
-            format!("no flight {flight} is scheduled"),
-        ));
+) -> CommandCall<'a> {
+    CommandCall {
+        state,
+        caller,
+        key,
+        operation: format!("POST /inventory/{flight_id}/{op}"),
+        body,
+        expected,
     }
-    let envelope =
-        Envelope::new(command, command_metadata(command_id, caller.actor())).expecting(expected);
-    let done = state
-        .bus
-        .execute::<FlightInventory>(flight, envelope)
-        .await?;
-    let view = FlightView::of(&done.state, done.version)
-        .ok_or_else(|| ApiError::internal("flight vanished"))?;
-    Ok(with_versions(
-        json_ok(&view),
-        done.position,
-        Some(done.version),
-    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/reserve", tag = "flights", request_body = ReserveRequest,
@@ -84,28 +73,23 @@ pub async fn reserve(
     body: JsonBody<ReserveRequest>,
 ) -> Response {
     let JsonBody { value, raw } = body;
-    let op = format!("POST /inventory/{flight_id}/reserve");
-    let state = &state;
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
-        key,
-        &op,
-        &raw,
-        |command_id| async move {
-            let flight = parse_flight_id(&flight_id)?;
-            let now = state.clock.now();
-            let command = InventoryCommand::ReserveSeats(ReserveSeats {
-                booking_id: BookingId(value.booking_id),
-                cabin: value.cabin,
-                seats: value.seats,
-                now,
-                hold_until: now + HOLD_DURATION,
-            });
-            run(state, &caller, &flight, expected, command_id, command).await
-        },
-    )
-    .await
+    call(&state, caller, key, "reserve", &flight_id, raw, expected)
+        .execute::<FlightInventory, _, _>(
+            parse_flight_id(&flight_id),
+            FlightInventory::is_scheduled,
+            unknown_flight,
+            |now| {
+                Ok(InventoryCommand::ReserveSeats(ReserveSeats {
+                    booking_id: BookingId(value.booking_id),
+                    cabin: value.cabin,
+                    seats: value.seats,
+                    now,
+                    hold_until: now + HOLD_DURATION,
+                }))
+            },
+            FlightView::of,
+        )
+        .await
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/release", tag = "flights", request_body = BookingRef,
@@ -120,24 +104,20 @@ pub async fn release(
     body: JsonBody<BookingRef>,
 ) -> Response {
     let JsonBody { value, raw } = body;
-    let op = format!("POST /inventory/{flight_id}/release");
-    let state = &state;
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
-        key,
-        &op,
-        &raw,
-        |command_id| async move {
-            let flight = parse_flight_id(&flight_id)?;
-            let command = InventoryCommand::ReleaseSeats(ReleaseSeats {
-                booking_id: BookingId(value.booking_id),
-                reason: ReleaseReason::Manual,
-            });
-            run(state, &caller, &flight, expected, command_id, command).await
-        },
-    )
-    .await
+    call(&state, caller, key, "release", &flight_id, raw, expected)
+        .execute::<FlightInventory, _, _>(
+            parse_flight_id(&flight_id),
+            FlightInventory::is_scheduled,
+            unknown_flight,
+            |_now| {
+                Ok(InventoryCommand::ReleaseSeats(ReleaseSeats {
+                    booking_id: BookingId(value.booking_id),
+                    reason: ReleaseReason::Manual,
+                }))
+            },
+            FlightView::of,
+        )
+        .await
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/commit", tag = "flights", request_body = BookingRef,
@@ -152,22 +132,18 @@ pub async fn commit(
     body: JsonBody<BookingRef>,
 ) -> Response {
     let JsonBody { value, raw } = body;
-    let op = format!("POST /inventory/{flight_id}/commit");
-    let state = &state;
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
-        key,
-        &op,
-        &raw,
-        |command_id| async move {
-            let flight = parse_flight_id(&flight_id)?;
-            let command = InventoryCommand::CommitSeats(CommitSeats {
-                booking_id: BookingId(value.booking_id),
-                now: state.clock.now(),
-            });
-            run(state, &caller, &flight, expected, command_id, command).await
-        },
-    )
-    .await
+    call(&state, caller, key, "commit", &flight_id, raw, expected)
+        .execute::<FlightInventory, _, _>(
+            parse_flight_id(&flight_id),
+            FlightInventory::is_scheduled,
+            unknown_flight,
+            |now| {
+                Ok(InventoryCommand::CommitSeats(CommitSeats {
+                    booking_id: BookingId(value.booking_id),
+                    now,
+                }))
+            },
+            FlightView::of,
+        )
+        .await
 }

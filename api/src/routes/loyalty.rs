@@ -4,8 +4,7 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
-use crate::idempotency;
-use crate::routes::{command_metadata, json_ok, path_param, with_versions};
+use crate::routes::{CommandCall, command_metadata, path_param};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -116,21 +115,21 @@ macro_rules! loyalty_command {
             body: JsonBody<$body>,
         ) -> Response {
             let JsonBody { value: $v, raw } = body;
-            let state = &state;
-            let op = format!(concat!("POST /loyalty/{}/", $op), account_id);
-            idempotency::once(state, &caller.user_id.to_string(), key, &op, &raw, |command_id| async move {
-                let id = parse_account(&account_id)?;
-                let (account, _) = state.bus.load::<LoyaltyAccount>(id).await?;
-                if !account.is_open() {
-                    return Err(ApiError::not_found("loyalty account"));
-                }
-                let $now = state.clock.now();
-                let command: LoyaltyCommand = $make;
-                let envelope = Envelope::new(command, command_metadata(command_id, caller.actor())).expecting(expected);
-                let done = state.bus.execute::<LoyaltyAccount>(id, envelope).await?;
-                let view = AccountView::of(&done.state, done.version, $now).ok_or_else(|| ApiError::not_found("loyalty account"))?;
-                Ok(with_versions(json_ok(&view), done.position, Some(done.version)))
-            })
+            CommandCall {
+                state: &state,
+                caller,
+                key,
+                operation: format!(concat!("POST /loyalty/{}/", $op), account_id),
+                body: raw,
+                expected,
+            }
+            .execute::<LoyaltyAccount, _, _>(
+                parse_account(&account_id),
+                LoyaltyAccount::is_open,
+                || ApiError::not_found("loyalty account"),
+                |$now| Ok($make),
+                |account: &LoyaltyAccount, version| AccountView::of(account, version, state.clock.now()),
+            )
             .await
         }
     };

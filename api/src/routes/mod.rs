@@ -209,3 +209,73 @@ pub fn path_param<T>(
         )
     })
 }
+
+/// Everything a command endpoint shares except the command itself: who calls, the idempotency
+/// key, the operation (method and path, part of the key's fingerprint), the raw body and
+/// `If-Match`.
+pub(crate) struct CommandCall<'a> {
+    pub state: &'a AppState,
+    pub caller: crate::auth::Caller,
+    pub key: Option<String>,
+    pub operation: String,
+    pub body: axum::body::Bytes,
+    pub expected: Option<u64>,
+}
+
+impl CommandCall<'_> {
+    /// Runs once per idempotency key: `target` names the aggregate (already a problem naming the
+    /// path field if it was malformed), `exists` says whether it is there (else `missing`), `make`
+    /// builds the command at the engine's time, `view` renders the state after the command.
+    pub(crate) async fn execute<A, Id, V>(
+        self,
+        target: Result<Id, ApiError>,
+        exists: impl FnOnce(&A) -> bool + Send,
+        missing: impl Fn() -> ApiError + Send + Sync,
+        make: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<A::Command, ApiError> + Send,
+        view: impl FnOnce(&A, u64) -> Option<V> + Send,
+    ) -> Response
+    where
+        A: skyfly_domain::Aggregate,
+        Id: std::fmt::Display + Send + Sync,
+        V: Serialize,
+        ApiError: From<skyfly_commands::CommandError<A::Error>>,
+    {
+        let CommandCall {
+            state,
+            caller,
+            key,
+            operation,
+            body,
+            expected,
+        } = self;
+        let scope = caller.user_id.to_string();
+        crate::idempotency::once(
+            state,
+            &scope,
+            key,
+            &operation,
+            &body,
+            |command_id| async move {
+                let id = target?;
+                let (current, _) = state.bus.load::<A>(&id).await?;
+                if !exists(&current) {
+                    return Err(missing());
+                }
+                let command = make(state.clock.now())?;
+                let envelope = skyfly_commands::Envelope::new(
+                    command,
+                    command_metadata(command_id, caller.actor()),
+                )
+                .expecting(expected);
+                let done = state.bus.execute::<A>(&id, envelope).await?;
+                let rendered = view(&done.state, done.version).ok_or_else(&missing)?;
+                Ok(with_versions(
+                    json_ok(&rendered),
+                    done.position,
+                    Some(done.version),
+                ))
+            },
+        )
+        .await
+    }
+}

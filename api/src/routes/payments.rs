@@ -5,7 +5,9 @@ use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
-use crate::routes::{MoneyDto, command_metadata, created, json_ok, path_param, with_versions};
+use crate::routes::{
+    CommandCall, MoneyDto, command_metadata, created, json_ok, path_param, with_versions,
+};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use skyfly_commands::{Envelope, Executed};
 use skyfly_domain::booking::Booking;
 use skyfly_domain::card::{AuthorizationRequest, CardDetails, ProviderError};
-use skyfly_domain::ids::{BookingId, CommandId, PaymentId, SKYFLY_NAMESPACE};
+use skyfly_domain::ids::{BookingId, PaymentId, SKYFLY_NAMESPACE};
 use skyfly_domain::payment::{
     CapturePayment, CreatePayment, Payment, PaymentCommand, PaymentStatus, RecordAuthorization,
     RecordDecline, RefundPayment, VoidPayment,
@@ -133,30 +135,6 @@ fn view_response(done: &Executed<Payment>) -> Result<Response, ApiError> {
         done.position,
         Some(done.version),
     ))
-}
-
-/// Runs a payment command on an existing payment.
-async fn run(
-    state: &AppState,
-    caller: &Caller,
-    id: PaymentId,
-    expected: Option<u64>,
-    command_id: CommandId,
-    command: PaymentCommand,
-) -> Result<Response, ApiError> {
-    let (payment, _) = state.bus.load::<Payment>(id).await?;
-    if payment.state().is_none() {
-        return Err(ApiError::not_found("payment"));
-    }
-    let done = state
-        .bus
-        .execute::<Payment>(
-            id,
-            Envelope::new(command, command_metadata(command_id, caller.actor()))
-                .expecting(expected),
-        )
-        .await?;
-    view_response(&done)
 }
 
 #[utoipa::path(post, path = "/api/v1/payments/intent", tag = "payments", request_body = IntentRequest, security(("bearer" = [])),
@@ -320,14 +298,21 @@ macro_rules! payment_command {
             body: JsonBody<$body>,
         ) -> Response {
             let JsonBody { value: $v, raw } = body;
-            let state = &state;
-            let op = format!(concat!("POST /payments/{}/", $op), payment_id);
-            idempotency::once(state, &caller.user_id.to_string(), key, &op, &raw, |command_id| async move {
-                let id = parse_payment_id(&payment_id)?;
-                let $now = state.clock.now();
-                let command: Result<PaymentCommand, ApiError> = $make;
-                run(state, &caller, id, expected, command_id, command?).await
-            })
+            CommandCall {
+                state: &state,
+                caller,
+                key,
+                operation: format!(concat!("POST /payments/{}/", $op), payment_id),
+                body: raw,
+                expected,
+            }
+            .execute::<Payment, _, _>(
+                parse_payment_id(&payment_id),
+                |p: &Payment| p.state().is_some(),
+                || ApiError::not_found("payment"),
+                |$now| $make,
+                PaymentView::of,
+            )
             .await
         }
     };
