@@ -47,6 +47,7 @@ pub mod ids;
 pub mod money;
 pub mod place;
 pub mod pricing;
+pub mod process;
 pub mod store;
 pub mod testing;
 

@@ -15,6 +15,7 @@ pub mod card;
 pub mod clock;
 pub mod memory;
 pub mod pg;
+pub mod process;
 
 pub use memory::MemoryEventStore;
 pub use pg::PgEventStore;

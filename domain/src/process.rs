@@ -1,0 +1,34 @@
+//! The process-manager store port: what a process manager must remember across restarts besides
+//! the events themselves — its position in the global log, and which sagas are in flight and when
+//! each next needs attention (its durable deadline).
+
+use crate::ids::BookingId;
+use crate::store::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+pub trait ProcessStore: Send + Sync + 'static {
+    /// The global position up to which `process` has handled the log (0 if never).
+    async fn checkpoint(&self, process: &str) -> Result<u64, StoreError>;
+
+    /// Moves the checkpoint forward (never backward).
+    async fn save_checkpoint(&self, process: &str, position: u64) -> Result<(), StoreError>;
+
+    /// Records that `saga` is in flight and next needs attention at `wake_at` (`None`: as soon as
+    /// possible).
+    async fn schedule(
+        &self,
+        saga: BookingId,
+        wake_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+
+    /// The saga reached a terminal state: nothing more to wake it for.
+    async fn finish(&self, saga: BookingId) -> Result<(), StoreError>;
+
+    /// Sagas in flight whose wake-up time is due at `now` (or unset), oldest first.
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<BookingId>, StoreError>;
+
+    /// The earliest wake-up time of any saga in flight.
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+}

@@ -1,0 +1,165 @@
+//! Process-manager stores: PostgreSQL and in-memory.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use skyfly_domain::ids::BookingId;
+use skyfly_domain::process::ProcessStore;
+use skyfly_domain::store::StoreError;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+#[derive(Debug, Clone)]
+pub struct PgProcessStore {
+    pool: PgPool,
+}
+
+impl PgProcessStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl ProcessStore for PgProcessStore {
+    async fn checkpoint(&self, process: &str) -> Result<u64, StoreError> {
+        let p: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM process_checkpoints WHERE process = $1")
+                .bind(process)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(p.map_or(0, |p| u64::try_from(p).unwrap_or(0)))
+    }
+
+    async fn save_checkpoint(&self, process: &str, position: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO process_checkpoints (process, position) VALUES ($1, $2) \
+             ON CONFLICT (process) DO UPDATE SET position = GREATEST(process_checkpoints.position, EXCLUDED.position)",
+        )
+        .bind(process)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn schedule(
+        &self,
+        saga: BookingId,
+        wake_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO saga_wakeups (saga_id, wake_at) VALUES ($1, $2) \
+             ON CONFLICT (saga_id) DO UPDATE SET wake_at = EXCLUDED.wake_at, updated = now()",
+        )
+        .bind(saga.0)
+        .bind(wake_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn finish(&self, saga: BookingId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM saga_wakeups WHERE saga_id = $1")
+            .bind(saga.0)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<BookingId>, StoreError> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT saga_id FROM saga_wakeups WHERE wake_at IS NULL OR wake_at <= $1 \
+             ORDER BY wake_at NULLS FIRST, updated LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(ids.into_iter().map(BookingId).collect())
+    }
+
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar("SELECT min(wake_at) FROM saga_wakeups")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+}
+
+/// The in-memory process store, for fast tests and scenarios.
+#[derive(Debug, Default)]
+pub struct MemoryProcessStore {
+    inner: Mutex<MemoryInner>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    checkpoints: HashMap<String, u64>,
+    wakeups: HashMap<BookingId, (Option<DateTime<Utc>>, u64)>,
+    sequence: u64,
+}
+
+impl MemoryProcessStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl ProcessStore for MemoryProcessStore {
+    async fn checkpoint(&self, process: &str) -> Result<u64, StoreError> {
+        Ok(self.lock().checkpoints.get(process).copied().unwrap_or(0))
+    }
+
+    async fn save_checkpoint(&self, process: &str, position: u64) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let entry = inner.checkpoints.entry(process.to_owned()).or_insert(0);
+        *entry = (*entry).max(position);
+        Ok(())
+    }
+
+    async fn schedule(
+        &self,
+        saga: BookingId,
+        wake_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.sequence += 1;
+        let seq = inner.sequence;
+        inner.wakeups.insert(saga, (wake_at, seq));
+        Ok(())
+    }
+
+    async fn finish(&self, saga: BookingId) -> Result<(), StoreError> {
+        self.lock().wakeups.remove(&saga);
+        Ok(())
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<BookingId>, StoreError> {
+        let inner = self.lock();
+        let mut due: Vec<_> = inner
+            .wakeups
+            .iter()
+            .filter(|(_, (at, _))| at.is_none_or(|at| at <= now))
+            .map(|(id, (at, seq))| (*at, *seq, *id))
+            .collect();
+        due.sort();
+        Ok(due.into_iter().take(limit).map(|(_, _, id)| id).collect())
+    }
+
+    async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.lock().wakeups.values().filter_map(|(at, _)| *at).min())
+    }
+}

@@ -1,0 +1,97 @@
+//! The process-manager store contract, against both adapters.
+
+use chrono::{Duration, TimeZone, Utc};
+use skyfly_domain::ids::BookingId;
+use skyfly_domain::process::ProcessStore;
+use skyfly_infra::process::{MemoryProcessStore, PgProcessStore};
+use std::sync::Arc;
+use uuid::Uuid;
+
+async fn contract(store: Arc<dyn ProcessStore>) {
+    assert_eq!(store.checkpoint("saga").await.unwrap(), 0);
+    store.save_checkpoint("saga", 10).await.unwrap();
+    store.save_checkpoint("saga", 7).await.unwrap();
+    assert_eq!(
+        store.checkpoint("saga").await.unwrap(),
+        10,
+        "a checkpoint never moves back"
+    );
+    assert_eq!(store.checkpoint("other").await.unwrap(), 0);
+
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let (a, b, c) = (
+        BookingId(Uuid::now_v7()),
+        BookingId(Uuid::now_v7()),
+        BookingId(Uuid::now_v7()),
+    );
+    store
+        .schedule(a, Some(t0 + Duration::seconds(30)))
+        .await
+        .unwrap();
+    store
+        .schedule(b, Some(t0 + Duration::minutes(15)))
+        .await
+        .unwrap();
+    store.schedule(c, None).await.unwrap();
+    assert_eq!(
+        store.due(t0, 10).await.unwrap(),
+        vec![c],
+        "unset means as soon as possible"
+    );
+    assert_eq!(
+        store.next_wake().await.unwrap(),
+        Some(t0 + Duration::seconds(30))
+    );
+    assert_eq!(
+        store.due(t0 + Duration::minutes(1), 10).await.unwrap(),
+        vec![c, a]
+    );
+    assert_eq!(
+        store.due(t0 + Duration::hours(1), 2).await.unwrap().len(),
+        2,
+        "limit is honoured"
+    );
+    store.finish(c).await.unwrap();
+    store
+        .schedule(a, Some(t0 + Duration::hours(2)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.due(t0 + Duration::hours(1), 10).await.unwrap(),
+        vec![b],
+        "rescheduling moves the wake-up"
+    );
+    store.finish(a).await.unwrap();
+    store.finish(b).await.unwrap();
+    assert!(
+        store
+            .due(t0 + Duration::days(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.next_wake().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_memory_process_store_keeps_the_contract() {
+    contract(Arc::new(MemoryProcessStore::default())).await;
+}
+
+#[tokio::test]
+async fn the_postgres_process_store_keeps_the_contract_across_reconnects() {
+    let (url, pool) = skyfly_tests::db::fresh_database().await;
+    contract(Arc::new(PgProcessStore::new(pool.clone()))).await;
+    // What was stored survives a new connection pool (a restart).
+    let store = PgProcessStore::new(pool);
+    store.save_checkpoint("saga", 42).await.unwrap();
+    let saga = BookingId(Uuid::now_v7());
+    store.schedule(saga, None).await.unwrap();
+    let restarted = PgProcessStore::new(
+        skyfly_infra::pg::connect_and_migrate(&url, 2)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(restarted.checkpoint("saga").await.unwrap(), 42);
+    assert_eq!(restarted.due(Utc::now(), 10).await.unwrap(), vec![saga]);
+}
