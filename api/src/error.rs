@@ -216,4 +216,5 @@ rejection!(
     skyfly_domain::payment::PaymentError,
     skyfly_domain::loyalty::LoyaltyError,
     skyfly_domain::booking::BookingError,
+    skyfly_domain::faults::FaultError,
 );

@@ -52,10 +52,12 @@ pub mod store;
 pub mod testing;
 
 pub mod booking;
+pub mod faults;
 pub mod identity;
 pub mod inventory;
 pub mod loyalty;
 pub mod payment;
+pub mod saga;
 
 pub use aggregate::{Aggregate, DomainEvent};
 pub use cabin::Cabin;

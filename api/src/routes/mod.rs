@@ -3,6 +3,7 @@
 //! global position of the last event (`X-Event-Position`).
 
 pub mod bookings;
+pub mod faults;
 pub mod flights;
 pub mod health;
 pub mod identity;
@@ -32,6 +33,7 @@ use utoipa::OpenApi;
         payments::create_intent, payments::authorize, payments::capture, payments::void, payments::refund, payments::get_payment,
         loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
         bookings::confirm,
+        faults::arm, faults::list, faults::disarm,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -125,6 +127,11 @@ pub fn router(state: AppState) -> Router {
         .route("/loyalty/{account_id}/redeem", post(loyalty::redeem))
         .route("/loyalty/{account_id}/restore", post(loyalty::restore))
         .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
+        .route("/admin/faults", post(faults::arm).get(faults::list))
+        .route(
+            "/admin/faults/{fault_id}",
+            axum::routing::delete(faults::disarm),
+        )
         .fallback(|| async { ApiError::not_found("route") });
     Router::new()
         .nest("/api/v1", api)
