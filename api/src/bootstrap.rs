@@ -46,8 +46,17 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
     };
     let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
     let bus = Arc::new(CommandBus::new(store, Arc::clone(&options.clock)));
+    let process_store = Arc::new(skyfly_infra::process::PgProcessStore::new(pool.clone()));
+    let process = Arc::new(skyfly_commands::ProcessManager::new(
+        Arc::clone(&bus),
+        process_store,
+        Arc::clone(&options.payments),
+    ));
+    // Resumes every saga in flight (and fires deadlines that came due while down), then goes on.
+    tokio::spawn(Arc::clone(&process).run());
     Ok(AppState {
         bus,
+        process,
         pool,
         clock: options.clock,
         payments: options.payments,

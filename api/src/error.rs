@@ -217,4 +217,5 @@ rejection!(
     skyfly_domain::loyalty::LoyaltyError,
     skyfly_domain::booking::BookingError,
     skyfly_domain::faults::FaultError,
+    skyfly_domain::saga::SagaError,
 );

@@ -2,7 +2,7 @@
 
 use crate::auth::JwtKeys;
 use metrics_exporter_prometheus::PrometheusHandle;
-use skyfly_commands::CommandBus;
+use skyfly_commands::{CommandBus, ProcessManager};
 use skyfly_domain::card::PaymentProvider;
 use skyfly_domain::clock::Clock;
 use skyfly_domain::place::{Airport, Iata};
@@ -13,6 +13,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub bus: Arc<CommandBus>,
+    /// Drives the booking sagas (runs in the background of every process that has one).
+    pub process: Arc<ProcessManager>,
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub payments: Arc<dyn PaymentProvider>,

@@ -14,5 +14,7 @@
 
 mod bus;
 mod cache;
+pub mod process_manager;
 
 pub use bus::{CommandBus, CommandError, Envelope, Executed};
+pub use process_manager::ProcessManager;

@@ -32,7 +32,7 @@ use utoipa::OpenApi;
         inventory::reserve, inventory::release, inventory::commit,
         payments::create_intent, payments::authorize, payments::capture, payments::void, payments::refund, payments::get_payment,
         loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
-        bookings::confirm,
+        bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
@@ -126,6 +126,9 @@ pub fn router(state: AppState) -> Router {
         .route("/loyalty/{account_id}/revoke", post(loyalty::revoke))
         .route("/loyalty/{account_id}/redeem", post(loyalty::redeem))
         .route("/loyalty/{account_id}/restore", post(loyalty::restore))
+        .route("/bookings", post(bookings::place))
+        .route("/bookings/{booking_id}", get(bookings::get_booking))
+        .route("/bookings/{booking_id}/cancel", post(bookings::cancel))
         .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
         .route("/admin/faults", post(faults::arm).get(faults::list))
         .route(

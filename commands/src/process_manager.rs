@@ -1,0 +1,750 @@
+//! The booking process manager: drives each booking saga through its steps and compensations.
+//!
+//! The saga aggregate (`skyfly_domain::saga`) decides *what* comes next; this module *does* it:
+//! each step is a command on the owning aggregate sent through the [`CommandBus`] — the same path
+//! as the API — with a command id derived from the saga id, the step and the attempt, so a retry
+//! after a crash or a redelivery never takes effect twice. Outcomes are recorded back into the
+//! saga. Which sagas are in flight and when each next needs attention (deadlines, backoff) is kept
+//! in the [`ProcessStore`], so a restart resumes every saga and fires deadlines that came due
+//! while the engine was down.
+
+use crate::{CommandBus, CommandError, Envelope};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use skyfly_domain::Aggregate;
+use skyfly_domain::booking::{
+    Booking, BookingCommand, CompleteCancellation, ConfirmBooking, FailBooking, RejectBooking,
+};
+use skyfly_domain::card::{PaymentProvider, ProviderError, TokenAuthorizationRequest};
+use skyfly_domain::event::{Actor, Metadata};
+use skyfly_domain::faults::{BOARD_ID, FaultBoard, FaultCommand, FaultEffect, TriggerFault, roll};
+use skyfly_domain::ids::{BookingId, CommandId};
+use skyfly_domain::inventory::{
+    CommitSeats, FlightInventory, InventoryCommand, InventoryError, ReleaseReason, ReleaseSeats,
+    ReserveSeats,
+};
+use skyfly_domain::loyalty::{
+    Accrual, AwardMiles, LoyaltyAccount, LoyaltyCommand, RedeemMiles, RestoreMiles, RevokeMiles,
+};
+use skyfly_domain::payment::{
+    CapturePayment, CreatePayment, Payment, PaymentCommand, PaymentError, RecordAuthorization,
+    RecordDecline, RefundPayment, VoidPayment,
+};
+use skyfly_domain::process::ProcessStore;
+use skyfly_domain::saga::{
+    BookingSaga, CancellationStep, Compensation, EndSaga, ForwardStep,
+    RecordCancellationStepFailed, RecordCancellationStepSucceeded, RecordCompensationFailed,
+    RecordCompensationSucceeded, RecordStepFailed, RecordStepStarted, RecordStepSucceeded,
+    RecordTimeout, SagaAction, SagaCommand, SagaOutcome, SagaState,
+};
+use skyfly_domain::store::StoreError;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The process manager's name in the process store.
+pub const PROCESS: &str = "booking_saga";
+/// A saga that needs nothing now but is not finished (parked) is looked at again after this long.
+const PARKED_RECHECK: chrono::Duration = chrono::Duration::hours(1);
+/// A drive stops after this many actions and goes back in the queue (fairness, and a guard
+/// against a saga that would never settle).
+const MAX_ACTIONS_PER_DRIVE: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriveError {
+    #[error("event store: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Command(String),
+}
+
+impl<E: std::error::Error + 'static> From<CommandError<E>> for DriveError {
+    fn from(e: CommandError<E>) -> Self {
+        match e {
+            CommandError::Store(s) => DriveError::Store(s),
+            other => DriveError::Command(other.to_string()),
+        }
+    }
+}
+
+/// What a step command came to.
+enum StepResult {
+    Done,
+    Failed {
+        reason: String,
+        retryable: bool,
+    },
+    /// The step's deadline passed before its command could be sent: nothing was sent, and the
+    /// saga records the timeout next.
+    Late,
+}
+
+pub struct ProcessManager {
+    bus: Arc<CommandBus>,
+    process: Arc<dyn ProcessStore>,
+    payments: Arc<dyn PaymentProvider>,
+    wake: Notify,
+    driving: Mutex<HashSet<BookingId>>,
+    concurrency: usize,
+}
+
+impl std::fmt::Debug for ProcessManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessManager")
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+fn system() -> Actor {
+    Actor::system(PROCESS)
+}
+
+fn metadata(saga: BookingId, command_id: CommandId) -> Metadata {
+    Metadata {
+        correlation_id: saga.0,
+        ..Metadata::new(command_id, system())
+    }
+}
+
+impl ProcessManager {
+    pub fn new(
+        bus: Arc<CommandBus>,
+        process: Arc<dyn ProcessStore>,
+        payments: Arc<dyn PaymentProvider>,
+    ) -> Self {
+        Self {
+            bus,
+            process,
+            payments,
+            wake: Notify::new(),
+            driving: Mutex::new(HashSet::new()),
+            concurrency: 32,
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.bus.clock().now()
+    }
+
+    /// A saga was started (or changed from outside: cancelled, parked items retried): queue it.
+    pub async fn enqueue(&self, saga: BookingId) -> Result<(), StoreError> {
+        self.process.schedule(saga, None).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Look at the queue now (after the clock was moved, in tests and scenarios).
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until the task is dropped: drives due sagas, sleeping until the next wake-up or a
+    /// nudge.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            match self.run_due().await {
+                Ok(0) => self.idle().await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "process manager could not read its queue; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+
+    async fn idle(&self) {
+        let until_next = match self.process.next_wake().await {
+            Ok(Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
+            _ => Duration::from_secs(1),
+        };
+        // Capped, so that a clock moved forward by a test is noticed even without a nudge.
+        let pause = until_next.clamp(Duration::from_millis(1), Duration::from_secs(1));
+        let _ = tokio::time::timeout(pause, self.wake.notified()).await;
+    }
+
+    /// Drives every saga due now; returns how many were driven.
+    pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let due = self.process.due(self.now(), 256).await?;
+        let mine: Vec<_> = {
+            let mut driving = self
+                .driving
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            due.into_iter().filter(|id| driving.insert(*id)).collect()
+        };
+        let count = mine.len();
+        futures::stream::iter(mine)
+            .for_each_concurrent(self.concurrency, |id| async move {
+                if let Err(e) = self.drive(id).await {
+                    tracing::warn!(saga = %id, error = %e, "saga step failed to run; retrying shortly");
+                    let _ = self.process.schedule(id, Some(self.now() + chrono::Duration::seconds(1))).await;
+                }
+                self.driving.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
+            })
+            .await;
+        Ok(count)
+    }
+
+    /// Drives one saga as far as it can go now.
+    pub async fn drive(&self, id: BookingId) -> Result<(), DriveError> {
+        for _ in 0..MAX_ACTIONS_PER_DRIVE {
+            let (saga, _) = self.bus.load::<BookingSaga>(id).await?;
+            let Some(state) = saga.state().cloned() else {
+                // Nothing to drive (a stale queue entry).
+                self.process.finish(id).await?;
+                return Ok(());
+            };
+            let now = self.now();
+            match saga.next_actions(now).into_iter().next() {
+                None if saga.is_terminal() => {
+                    self.process.finish(id).await?;
+                    return Ok(());
+                }
+                None => {
+                    // Parked, waiting for staff.
+                    self.process
+                        .schedule(id, Some(now + PARKED_RECHECK))
+                        .await?;
+                    return Ok(());
+                }
+                Some(SagaAction::WaitUntil(at)) => {
+                    self.process.schedule(id, Some(at)).await?;
+                    return Ok(());
+                }
+                Some(action) => {
+                    let command_id = CommandId::derived(&action.command_name(id));
+                    self.perform(&state, &action, command_id).await?;
+                }
+            }
+        }
+        self.process.schedule(id, None).await?;
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        id: BookingId,
+        command_id: CommandId,
+        command: SagaCommand,
+    ) -> Result<(), DriveError> {
+        // One record per kind of outcome of an action: "started" and "succeeded" of the same
+        // attempt are two commands; a redelivered "succeeded" is the same one.
+        let kind = serde_json::to_value(&command)
+            .ok()
+            .and_then(|v| {
+                v.get("command_type")
+                    .and_then(|t| t.as_str().map(str::to_owned))
+            })
+            .unwrap_or_default();
+        let record_id = CommandId::derived(&format!("{}/record/{kind}", command_id.0));
+        let envelope = Envelope::new(command, metadata(id, record_id));
+        match self.bus.execute::<BookingSaga>(id, envelope).await {
+            Ok(_) => Ok(()),
+            // A stale record (an answer that arrived after its step timed out, a redelivery): the
+            // saga already moved on, which is what we want.
+            Err(CommandError::Rejected(e)) => {
+                tracing::debug!(saga = %id, error = %e, "saga record refused");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn perform(
+        &self,
+        s: &SagaState,
+        action: &SagaAction,
+        command_id: CommandId,
+    ) -> Result<(), DriveError> {
+        let id = s.booking_id;
+        let now = self.now();
+        match action {
+            SagaAction::Run { step, attempt } => {
+                self.record(
+                    id,
+                    command_id,
+                    SagaCommand::RecordStepStarted(RecordStepStarted {
+                        step: *step,
+                        attempt: *attempt,
+                        at: now,
+                    }),
+                )
+                .await?;
+                let result = self.run_step(s, *step, *attempt, command_id).await?;
+                let at = self.now();
+                let record = match result {
+                    StepResult::Late => return Ok(()),
+                    StepResult::Done => SagaCommand::RecordStepSucceeded(RecordStepSucceeded {
+                        step: *step,
+                        attempt: *attempt,
+                        at,
+                    }),
+                    StepResult::Failed { reason, retryable } => {
+                        SagaCommand::RecordStepFailed(RecordStepFailed {
+                            step: *step,
+                            attempt: *attempt,
+                            reason,
+                            retryable,
+                            at,
+                        })
+                    }
+                };
+                self.record(id, command_id, record).await
+            }
+            SagaAction::TimeOut { .. } => {
+                self.record(
+                    id,
+                    command_id,
+                    SagaCommand::RecordTimeout(RecordTimeout { at: now }),
+                )
+                .await
+            }
+            SagaAction::Compensate {
+                compensation,
+                attempt,
+            } => {
+                let record = match self.compensate(s, *compensation, command_id).await? {
+                    None => SagaCommand::RecordCompensationSucceeded(RecordCompensationSucceeded {
+                        compensation: *compensation,
+                        attempt: *attempt,
+                        at: self.now(),
+                    }),
+                    Some(reason) => {
+                        SagaCommand::RecordCompensationFailed(RecordCompensationFailed {
+                            compensation: *compensation,
+                            attempt: *attempt,
+                            reason,
+                            at: self.now(),
+                        })
+                    }
+                };
+                self.record(id, command_id, record).await
+            }
+            SagaAction::Cancel { step, attempt } => {
+                let record = match self.cancel_step(s, *step, command_id).await? {
+                    None => SagaCommand::RecordCancellationStepSucceeded(
+                        RecordCancellationStepSucceeded {
+                            step: *step,
+                            attempt: *attempt,
+                            at: self.now(),
+                        },
+                    ),
+                    Some(reason) => {
+                        SagaCommand::RecordCancellationStepFailed(RecordCancellationStepFailed {
+                            step: *step,
+                            attempt: *attempt,
+                            reason,
+                            at: self.now(),
+                        })
+                    }
+                };
+                self.record(id, command_id, record).await
+            }
+            SagaAction::Finish(outcome) => {
+                self.finish_booking(s, outcome, command_id).await?;
+                self.record(
+                    id,
+                    command_id,
+                    SagaCommand::EndSaga(EndSaga { at: self.now() }),
+                )
+                .await
+            }
+            SagaAction::WaitUntil(_) => Ok(()),
+        }
+    }
+
+    /// Applies armed faults for this step: delays, and possibly a failure (recorded on the board).
+    async fn faults(
+        &self,
+        s: &SagaState,
+        step: ForwardStep,
+        attempt: u32,
+    ) -> Result<Option<String>, DriveError> {
+        let saga_step = step.saga_step();
+        let (board, _) = self.bus.load::<FaultBoard>(BOARD_ID).await?;
+        let mut failure = None;
+        for effect in board.effects(saga_step, roll(s.booking_id, saga_step, attempt)) {
+            match effect {
+                FaultEffect::Delay { delay_ms } => {
+                    tokio::time::sleep(Duration::from_millis(u64::from(delay_ms))).await
+                }
+                FaultEffect::Fail { fault_id } => {
+                    let command_id = CommandId::derived(&format!(
+                        "{}/fault/{}/{attempt}",
+                        s.booking_id,
+                        step.as_str()
+                    ));
+                    let trigger = FaultCommand::TriggerFault(TriggerFault {
+                        fault_id,
+                        booking_id: s.booking_id,
+                        at: self.now(),
+                    });
+                    match self
+                        .bus
+                        .execute::<FaultBoard>(
+                            BOARD_ID,
+                            Envelope::new(trigger, metadata(s.booking_id, command_id)),
+                        )
+                        .await
+                    {
+                        Ok(_) => failure = Some(format!("fault_injected: {fault_id}")),
+                        // Used up by another saga meanwhile: this command is not failed.
+                        Err(CommandError::Rejected(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Ok(failure)
+    }
+
+    async fn run_step(
+        &self,
+        s: &SagaState,
+        step: ForwardStep,
+        attempt: u32,
+        command_id: CommandId,
+    ) -> Result<StepResult, DriveError> {
+        if let Some(reason) = self.faults(s, step, attempt).await? {
+            return Ok(StepResult::Failed {
+                reason,
+                retryable: false,
+            });
+        }
+        let id = s.booking_id;
+        let now = self.now();
+        let (saga, _) = self.bus.load::<BookingSaga>(id).await?;
+        if saga.deadline().is_some_and(|deadline| now >= deadline) {
+            return Ok(StepResult::Late);
+        }
+        let meta = metadata(id, command_id);
+        let failed = |code: &str| StepResult::Failed {
+            reason: code.to_owned(),
+            retryable: false,
+        };
+        Ok(match step {
+            ForwardStep::ReserveSeats => {
+                let hold_until = self
+                    .bus
+                    .load::<BookingSaga>(id)
+                    .await?
+                    .0
+                    .seat_hold_until()
+                    .unwrap_or(now + chrono::Duration::minutes(15));
+                let command = InventoryCommand::ReserveSeats(ReserveSeats {
+                    booking_id: id,
+                    cabin: s.cabin,
+                    seats: s.seats,
+                    now,
+                    hold_until,
+                });
+                match self
+                    .bus
+                    .execute::<FlightInventory>(&s.flight_id, Envelope::new(command, meta))
+                    .await
+                {
+                    Ok(_) => StepResult::Done,
+                    Err(CommandError::Rejected(InventoryError::NotEnoughSeats { .. })) => {
+                        failed(skyfly_domain::saga::SEATS_UNAVAILABLE)
+                    }
+                    Err(CommandError::Rejected(e)) => failed(e.code()),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            ForwardStep::RedeemMiles => {
+                let command = LoyaltyCommand::RedeemMiles(RedeemMiles {
+                    booking_id: id,
+                    miles: s.redeem_miles,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+            ForwardStep::AuthorizePayment => self.authorize(s, meta).await?,
+            ForwardStep::AwardMiles => {
+                let accrual = Accrual::Fare {
+                    paid_by_card: s.accrual_fare,
+                    cabin: s.cabin,
+                };
+                let command = LoyaltyCommand::AwardMiles(AwardMiles {
+                    booking_id: id,
+                    accrual,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+            ForwardStep::CommitSeats => {
+                let command = InventoryCommand::CommitSeats(CommitSeats {
+                    booking_id: id,
+                    now,
+                });
+                self.outcome::<FlightInventory>(&s.flight_id, command, meta, |e| e.code())
+                    .await?
+            }
+            ForwardStep::CapturePayment => {
+                let command = PaymentCommand::CapturePayment(CapturePayment {
+                    amount: None,
+                    at: now,
+                });
+                self.outcome::<Payment>(s.payment_id, command, meta, |e| e.code())
+                    .await?
+            }
+            ForwardStep::ConfirmBooking => {
+                let command = BookingCommand::ConfirmBooking(ConfirmBooking { at: now });
+                self.outcome::<Booking>(id, command, meta, |e| e.code())
+                    .await?
+            }
+        })
+    }
+
+    /// Runs a command whose refusal is a step failure (not an infrastructure error).
+    async fn outcome<A: Aggregate>(
+        &self,
+        target: impl std::fmt::Display,
+        command: A::Command,
+        meta: Metadata,
+        code: impl Fn(&A::Error) -> &'static str,
+    ) -> Result<StepResult, DriveError> {
+        match self
+            .bus
+            .execute::<A>(target, Envelope::new(command, meta))
+            .await
+        {
+            Ok(_) => Ok(StepResult::Done),
+            Err(CommandError::Rejected(e)) => Ok(StepResult::Failed {
+                reason: code(&e).to_owned(),
+                retryable: false,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn authorize(&self, s: &SagaState, meta: Metadata) -> Result<StepResult, DriveError> {
+        let now = self.now();
+        let create = PaymentCommand::CreatePayment(CreatePayment {
+            payment_id: s.payment_id,
+            booking_id: s.booking_id,
+            amount: s.card_amount,
+            at: now,
+        });
+        let create_meta = Metadata {
+            command_id: CommandId::derived(&format!("{}/create_payment", s.booking_id)),
+            ..meta.clone()
+        };
+        match self
+            .bus
+            .execute::<Payment>(s.payment_id, Envelope::new(create, create_meta))
+            .await
+        {
+            Ok(_) | Err(CommandError::Rejected(PaymentError::AlreadyExists)) => {}
+            Err(CommandError::Rejected(e)) => {
+                return Ok(StepResult::Failed {
+                    reason: e.code().to_owned(),
+                    retryable: false,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let (payment, _) = self.bus.load::<Payment>(s.payment_id).await?;
+        if payment
+            .state()
+            .is_some_and(|p| p.authorization_code.is_some())
+        {
+            return Ok(StepResult::Done); // authorized by an earlier delivery
+        }
+        let request = TokenAuthorizationRequest {
+            token: s.payment_token.clone(),
+            amount: s.card_amount,
+            today: now.date_naive(),
+            reference: s.payment_id.to_string(),
+        };
+        let record = match self.payments.authorize_token(request).await {
+            Ok(authorization) => PaymentCommand::RecordAuthorization(RecordAuthorization {
+                authorization,
+                at: self.now(),
+            }),
+            Err(ProviderError::Declined(reason)) => {
+                let decline = PaymentCommand::RecordDecline(RecordDecline {
+                    reason: reason.clone(),
+                    card: None,
+                    at: self.now(),
+                });
+                self.bus
+                    .execute::<Payment>(s.payment_id, Envelope::new(decline, meta))
+                    .await?;
+                return Ok(StepResult::Failed {
+                    reason,
+                    retryable: false,
+                });
+            }
+            Err(ProviderError::Retryable(reason)) => {
+                return Ok(StepResult::Failed {
+                    reason,
+                    retryable: true,
+                });
+            }
+        };
+        self.outcome::<Payment>(s.payment_id, record, meta, |e| e.code())
+            .await
+    }
+
+    /// Undoes a completed step. `None` when done (or nothing was left to undo), else the reason.
+    async fn compensate(
+        &self,
+        s: &SagaState,
+        c: Compensation,
+        command_id: CommandId,
+    ) -> Result<Option<String>, DriveError> {
+        let (id, now, meta) = (s.booking_id, self.now(), metadata(s.booking_id, command_id));
+        let result = match c {
+            Compensation::RevokeMiles => {
+                let command = LoyaltyCommand::RevokeMiles(RevokeMiles {
+                    booking_id: id,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+            Compensation::VoidPayment => {
+                let command = PaymentCommand::VoidPayment(VoidPayment { at: now });
+                self.outcome::<Payment>(s.payment_id, command, meta, |e| e.code())
+                    .await?
+            }
+            Compensation::RefundPayment => {
+                let command = PaymentCommand::RefundPayment(RefundPayment {
+                    amount: None,
+                    at: now,
+                });
+                self.outcome::<Payment>(s.payment_id, command, meta, |e| e.code())
+                    .await?
+            }
+            Compensation::RestoreMiles => {
+                let command = LoyaltyCommand::RestoreMiles(RestoreMiles {
+                    booking_id: id,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+            Compensation::ReleaseSeats => {
+                let command = InventoryCommand::ReleaseSeats(ReleaseSeats {
+                    booking_id: id,
+                    reason: ReleaseReason::Compensation,
+                });
+                self.outcome::<FlightInventory>(&s.flight_id, command, meta, |e| e.code())
+                    .await?
+            }
+        };
+        Ok(match result {
+            StepResult::Done | StepResult::Late => None,
+            StepResult::Failed { reason, .. } => Some(reason),
+        })
+    }
+
+    async fn cancel_step(
+        &self,
+        s: &SagaState,
+        step: CancellationStep,
+        command_id: CommandId,
+    ) -> Result<Option<String>, DriveError> {
+        let (id, now, meta) = (s.booking_id, self.now(), metadata(s.booking_id, command_id));
+        let result = match step {
+            CancellationStep::ReleaseSeats => {
+                let command = InventoryCommand::ReleaseSeats(ReleaseSeats {
+                    booking_id: id,
+                    reason: ReleaseReason::Cancelled,
+                });
+                self.outcome::<FlightInventory>(&s.flight_id, command, meta, |e| e.code())
+                    .await?
+            }
+            CancellationStep::RefundPayment => {
+                let refund = self
+                    .bus
+                    .load::<BookingSaga>(id)
+                    .await?
+                    .0
+                    .cancellation()
+                    .map(|c| c.refund);
+                match refund {
+                    Some(amount) if amount.amount > 0 => {
+                        let command = PaymentCommand::RefundPayment(RefundPayment {
+                            amount: Some(amount),
+                            at: now,
+                        });
+                        self.outcome::<Payment>(s.payment_id, command, meta, |e| e.code())
+                            .await?
+                    }
+                    _ => StepResult::Done,
+                }
+            }
+            CancellationStep::RevokeMiles => {
+                let command = LoyaltyCommand::RevokeMiles(RevokeMiles {
+                    booking_id: id,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+            CancellationStep::RestoreMiles => {
+                let command = LoyaltyCommand::RestoreMiles(RestoreMiles {
+                    booking_id: id,
+                    at: now,
+                });
+                self.outcome::<LoyaltyAccount>(s.account_id, command, meta, |e| e.code())
+                    .await?
+            }
+        };
+        Ok(match result {
+            StepResult::Done | StepResult::Late => None,
+            StepResult::Failed { reason, .. } => Some(reason),
+        })
+    }
+
+    /// Brings the booking to the saga's outcome (idempotent: the booking ignores a repeat).
+    async fn finish_booking(
+        &self,
+        s: &SagaState,
+        outcome: &SagaOutcome,
+        command_id: CommandId,
+    ) -> Result<(), DriveError> {
+        let at = self.now();
+        let command = match outcome {
+            SagaOutcome::Confirmed => BookingCommand::ConfirmBooking(ConfirmBooking { at }),
+            SagaOutcome::Rejected { reason } => BookingCommand::RejectBooking(RejectBooking {
+                reason: reason.clone(),
+                at,
+            }),
+            SagaOutcome::Failed { step, reason } => BookingCommand::FailBooking(FailBooking {
+                step: *step,
+                reason: reason.clone(),
+                at,
+            }),
+            SagaOutcome::Cancelled { refunded } => {
+                BookingCommand::CompleteCancellation(CompleteCancellation {
+                    refunded: *refunded,
+                    at,
+                })
+            }
+        };
+        match self
+            .bus
+            .execute::<Booking>(
+                s.booking_id,
+                Envelope::new(command, metadata(s.booking_id, command_id)),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(CommandError::Rejected(e)) => {
+                // The booking is already in a terminal state (or missing): log, and end the saga.
+                tracing::warn!(saga = %s.booking_id, error = %e, "booking could not take the saga's outcome");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

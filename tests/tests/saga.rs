@@ -1,0 +1,379 @@
+//! The booking saga end to end over HTTP against PostgreSQL, with the process manager running in
+//! the background and time on the injected clock.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+use skyfly_tests::app::TestApp;
+use std::time::Duration;
+
+const OK_CARD: &str = "4242424242424242";
+
+fn booking_body(flight: &str, cabin: &str, passengers: usize, card: &str, redeem: u64) -> String {
+    let people: Vec<String> = (0..passengers)
+        .map(|i| format!(r#"{{"first_name":"P{i}","last_name":"Test"}}"#))
+        .collect();
+    format!(
+        r#"{{"flight_id":"{flight}","cabin":"{cabin}","passengers":[{}],"contact":{{"email":"p@example.com"}},
+            "payment":{{"card_number":"{card}","exp_month":12,"exp_year":2030,"cvc":"123"}},"redeem_miles":{redeem}}}"#,
+        people.join(",")
+    )
+}
+
+async fn book(
+    app: &TestApp,
+    token: &str,
+    flight: &str,
+    cabin: &str,
+    passengers: usize,
+    card: &str,
+) -> String {
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(token),
+            &booking_body(flight, cabin, passengers, card, 0),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert_eq!(r.body["status"], "pending");
+    r.body["booking_id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until the booking leaves `pending`, moving the clock on (retries and backoff wait on it).
+async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
+    skyfly_tests::eventually(Duration::from_secs(30), "the booking to settle", || async {
+        let r = app
+            .get(&format!("/api/v1/bookings/{id}"), Some(token))
+            .await;
+        if r.body["status"] != "pending" {
+            return Some(r.body);
+        }
+        app.clock.advance(chrono::Duration::seconds(2));
+        app.state.process.nudge();
+        None
+    })
+    .await
+}
+
+async fn availability(app: &TestApp, flight: &str, cabin: &str) -> (u64, u64, u64) {
+    let f = app.get(&format!("/api/v1/flights/{flight}"), None).await;
+    let c = &f.body["cabins"][cabin];
+    (
+        c["available"].as_u64().unwrap(),
+        c["held"].as_u64().unwrap(),
+        c["sold"].as_u64().unwrap(),
+    )
+}
+
+async fn stream_types(app: &TestApp, stream: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE stream_id = $1 ORDER BY global_position",
+    )
+    .bind(stream)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_booking_is_confirmed_with_seats_sold_payment_captured_and_miles_awarded() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let id = book(&app, &ada, &flight, "economy", 2, OK_CARD).await;
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(b["status"], "confirmed", "{b}");
+    assert_eq!(b["ticket_numbers"].as_array().unwrap().len(), 2);
+    // 2 × 199.00 = 398.00 fare + 29.85 taxes = 427.85; miles: floor(398 × 1.0 × 1.0)
+    assert_eq!(b["price"]["amount"], 42_785);
+    assert_eq!(b["miles_awarded"], 398);
+    assert_eq!(availability(&app, &flight, "economy").await, (8, 0, 2));
+    let payment = app
+        .get(
+            &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(
+        (
+            payment.body["status"].as_str(),
+            payment.body["captured"]["amount"].as_u64()
+        ),
+        (Some("captured"), Some(42_785))
+    );
+    assert_eq!(
+        stream_types(&app, &format!("booking-{id}")).await,
+        vec!["BookingRequested", "BookingConfirmed"]
+    );
+    assert_eq!(
+        stream_types(&app, &format!("flight-{flight}")).await,
+        vec!["FlightScheduled", "SeatsReserved", "SeatsCommitted"]
+    );
+    // Another customer cannot see it.
+    let eve = app.customer("eve@example.com").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/bookings/{id}"), Some(&eve))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seats_unavailable_rejects_the_booking_with_nothing_to_undo() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let id = book(&app, &ada, &flight, "business", 3, OK_CARD).await;
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(b["status"], "rejected", "{b}");
+    assert_eq!(availability(&app, &flight, "business").await, (2, 0, 0));
+    assert_eq!(
+        stream_types(&app, &format!("booking-{id}")).await,
+        vec!["BookingRequested", "BookingRejected"]
+    );
+    let payments: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_id LIKE 'payment-%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(payments, 0, "no payment was ever created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_declined_card_fails_the_booking_and_releases_the_seats() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    for (card, reason) in [
+        ("4000000000000002", "card_declined"),
+        ("4000000000009995", "insufficient_funds"),
+        ("4000000000000069", "expired_card"),
+        ("4000000000000119", "processing_error"),
+    ] {
+        let id = book(&app, &ada, &flight, "economy", 1, card).await;
+        let b = settle(&app, &ada, &id).await;
+        assert_eq!(b["status"], "failed", "{card}: {b}");
+        assert_eq!(
+            (
+                b["failure"]["step"].as_str(),
+                b["failure"]["reason"].as_str()
+            ),
+            (Some("authorize_payment"), Some(reason)),
+            "{b}"
+        );
+        assert_eq!(b["miles_awarded"], 0);
+        let released = stream_types(&app, &format!("flight-{flight}")).await;
+        assert_eq!(
+            released.last().map(String::as_str),
+            Some("SeatsReleased"),
+            "{card}"
+        );
+    }
+    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_injected_fault_at_award_miles_voids_the_payment_and_releases_the_seats() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/admin/faults",
+            Some(&staff),
+            r#"{"step":"award_miles","mode":"fail","count":1}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let id = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(
+        (b["status"].as_str(), b["failure"]["step"].as_str()),
+        (Some("failed"), Some("award_miles")),
+        "{b}"
+    );
+    let payment = app
+        .get(
+            &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(payment.body["status"], "voided");
+    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    // The fault is used up: the next booking goes through.
+    let next = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    assert_eq!(settle(&app, &ada, &next).await["status"], "confirmed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failure_while_confirming_refunds_and_releases_what_was_already_done() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    app.post(
+        "/api/v1/admin/faults",
+        Some(&staff),
+        r#"{"step":"confirm_booking","mode":"fail","count":1}"#,
+    )
+    .await;
+    let id = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(
+        (b["status"].as_str(), b["failure"]["step"].as_str()),
+        (Some("failed"), Some("confirm_booking")),
+        "{b}"
+    );
+    assert_eq!(b["miles_awarded"], 0, "awarded miles were revoked");
+    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    let payment = app
+        .get(
+            &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
+            Some(&staff),
+        )
+        .await;
+    let net = payment.body["captured"]["amount"].as_i64().unwrap()
+        - payment.body["refunded"]["amount"].as_i64().unwrap();
+    assert_eq!(
+        net, 0,
+        "no net capture on a failed booking: {}",
+        payment.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_more_than_a_day_ahead_refunds_everything_and_returns_the_seats() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let id = book(&app, &ada, &flight, "economy", 2, OK_CARD).await;
+    assert_eq!(settle(&app, &ada, &id).await["status"], "confirmed");
+    let r = app
+        .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&ada), "")
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    let b = skyfly_tests::eventually(Duration::from_secs(30), "the cancellation", || async {
+        let r = app.get(&format!("/api/v1/bookings/{id}"), Some(&ada)).await;
+        app.state.process.nudge();
+        (r.body["status"] == "cancelled").then_some(r.body)
+    })
+    .await;
+    assert_eq!(b["miles_awarded"], 0, "miles awarded for it were revoked");
+    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    let payment = app
+        .get(
+            &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(payment.body["status"], "refunded", "{}", payment.body);
+    let again = app
+        .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&ada), "")
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::ACCEPTED,
+        "a second cancel is a no-op: {:?}",
+        again.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_booking_requests_name_the_field() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    for (body, field) in [
+        (
+            booking_body("XX1-2026-12-01", "economy", 1, OK_CARD, 0),
+            "flight_id",
+        ),
+        (booking_body(&flight, "first", 1, OK_CARD, 0), "cabin"),
+        (
+            booking_body(&flight, "economy", 0, OK_CARD, 0),
+            "passengers",
+        ),
+        (
+            booking_body(&flight, "economy", 1, "4242424242424241", 0),
+            "payment.card_number",
+        ),
+        (
+            booking_body(&flight, "economy", 1, OK_CARD, 1_000_000),
+            "redeem_miles",
+        ),
+    ] {
+        let r = app.post("/api/v1/bookings", Some(&ada), &body).await;
+        assert_eq!(
+            (r.status.as_u16(), r.body["errors"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&staff),
+            &booking_body(&flight, "economy", 1, OK_CARD, 0),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        stream_types(&app, &format!("flight-{flight}")).await,
+        vec!["FlightScheduled"],
+        "nothing recorded"
+    );
+}
+
+/// 200 concurrent bookings for one cabin with 50 seats: exactly 50 confirmed, 150 rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_bookings_for_fifty_seats_confirm_exactly_fifty() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let r = app
+        .post(
+            "/api/v1/flights",
+            Some(&staff),
+            r#"{"flight_number":"SF777","origin":"DFW","destination":"ORD","departure":"2026-12-05T14:00:00Z",
+                "arrival":"2026-12-05T16:30:00Z","cabins":{"economy":{"capacity":50,"fare":{"amount":10000,"currency":"USD"}}}}"#,
+        )
+        .await;
+    let flight = r.body["flight_id"].as_str().unwrap().to_owned();
+    let mut customers = Vec::new();
+    for i in 0..10 {
+        customers.push(app.customer(&format!("c{i}@example.com")).await);
+    }
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let (app, token, flight) = (app.clone(), customers[i % 10].clone(), flight.clone());
+            tokio::spawn(async move {
+                (
+                    token.clone(),
+                    book(&app, &token, &flight, "economy", 1, OK_CARD).await,
+                )
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    let (mut confirmed, mut rejected) = (0, 0);
+    for (token, id) in &ids {
+        match settle(&app, token, id).await["status"].as_str() {
+            Some("confirmed") => confirmed += 1,
+            Some("rejected") => rejected += 1,
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!((confirmed, rejected), (50, 150));
+    assert_eq!(availability(&app, &flight, "economy").await, (0, 0, 50));
+}
