@@ -198,6 +198,17 @@ impl ProcessManager {
                 return Ok(());
             };
             let now = self.now();
+            // A step in flight that nobody in this process is running (drives of one saga are
+            // exclusive here): whoever started it died before recording its answer. Send it
+            // again — its command id is derived, so it takes effect at most once.
+            if let Some(SagaAction::Run { step, attempt }) = saga.in_flight_action()
+                && saga.deadline().is_some_and(|deadline| now < deadline)
+            {
+                let action = SagaAction::Run { step, attempt };
+                let command_id = CommandId::derived(&action.command_name(id));
+                self.finish_step(&state, step, attempt, command_id).await?;
+                continue;
+            }
             match saga.next_actions(now).into_iter().next() {
                 None if saga.is_terminal() => {
                     self.process.finish(id).await?;
@@ -263,36 +274,14 @@ impl ProcessManager {
         let now = self.now();
         match action {
             SagaAction::Run { step, attempt } => {
-                self.record(
-                    id,
-                    command_id,
-                    SagaCommand::RecordStepStarted(RecordStepStarted {
-                        step: *step,
-                        attempt: *attempt,
-                        at: now,
-                    }),
-                )
-                .await?;
-                let result = self.run_step(s, *step, *attempt, command_id).await?;
-                let at = self.now();
-                let record = match result {
-                    StepResult::Late => return Ok(()),
-                    StepResult::Done => SagaCommand::RecordStepSucceeded(RecordStepSucceeded {
-                        step: *step,
-                        attempt: *attempt,
-                        at,
-                    }),
-                    StepResult::Failed { reason, retryable } => {
-                        SagaCommand::RecordStepFailed(RecordStepFailed {
-                            step: *step,
-                            attempt: *attempt,
-                            reason,
-                            retryable,
-                            at,
-                        })
-                    }
+                let started = RecordStepStarted {
+                    step: *step,
+                    attempt: *attempt,
+                    at: now,
                 };
-                self.record(id, command_id, record).await
+                self.record(id, command_id, SagaCommand::RecordStepStarted(started))
+                    .await?;
+                self.finish_step(s, *step, *attempt, command_id).await
             }
             SagaAction::TimeOut { .. } => {
                 self.record(
@@ -354,6 +343,35 @@ impl ProcessManager {
             }
             SagaAction::WaitUntil(_) => Ok(()),
         }
+    }
+
+    /// Runs a started step and records what came of it.
+    async fn finish_step(
+        &self,
+        s: &SagaState,
+        step: ForwardStep,
+        attempt: u32,
+        command_id: CommandId,
+    ) -> Result<(), DriveError> {
+        let id = s.booking_id;
+        let result = self.run_step(s, step, attempt, command_id).await?;
+        let at = self.now();
+        let record = match result {
+            StepResult::Late => return Ok(()),
+            StepResult::Done => {
+                SagaCommand::RecordStepSucceeded(RecordStepSucceeded { step, attempt, at })
+            }
+            StepResult::Failed { reason, retryable } => {
+                SagaCommand::RecordStepFailed(RecordStepFailed {
+                    step,
+                    attempt,
+                    reason,
+                    retryable,
+                    at,
+                })
+            }
+        };
+        self.record(id, command_id, record).await
     }
 
     /// Applies armed faults for this step: delays, and possibly a failure (recorded on the board).
