@@ -81,6 +81,7 @@ enum StepResult {
 }
 
 pub struct ProcessManager {
+    stopped: std::sync::atomic::AtomicBool,
     bus: Arc<CommandBus>,
     process: Arc<dyn ProcessStore>,
     payments: Arc<dyn PaymentProvider>,
@@ -115,6 +116,7 @@ impl ProcessManager {
         payments: Arc<dyn PaymentProvider>,
     ) -> Self {
         Self {
+            stopped: std::sync::atomic::AtomicBool::new(false),
             bus,
             process,
             payments,
@@ -140,10 +142,23 @@ impl ProcessManager {
         self.wake.notify_one();
     }
 
-    /// Runs until the task is dropped: drives due sagas, sleeping until the next wake-up or a
-    /// nudge.
+    /// Stops `run` (at its next turn): the engine is going down, or a test simulates downtime.
+    pub fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs until stopped: follows the log (a safety net that finds sagas and seat holds however
+    /// they were recorded) and drives what is due, sleeping until the next wake-up or a nudge.
     pub async fn run(self: Arc<Self>) {
-        loop {
+        let follower = Arc::clone(&self);
+        let follow = tokio::spawn(async move { follower.follow().await });
+        while !self.is_stopped() {
             match self.run_due().await {
                 Ok(0) => self.idle().await,
                 Ok(_) => {}
@@ -153,6 +168,129 @@ impl ProcessManager {
                 }
             }
         }
+        follow.abort();
+    }
+
+    /// Follows the global log from its checkpoint: queues sagas that were started, retried or
+    /// cancelled, and keeps the index of seat holds that will expire.
+    async fn follow(&self) {
+        const FOLLOWER: &str = "booking_saga_follower";
+        let store = Arc::clone(self.bus.store());
+        let mut position = loop {
+            match self.process.checkpoint(FOLLOWER).await {
+                Ok(p) => break p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the follower checkpoint; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        while !self.is_stopped() {
+            let batch = match store.read_all(position, 500).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the log; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                store.wait_for_events(position).await;
+                continue;
+            }
+            let mut handled = true;
+            for event in &batch {
+                if let Err(e) = self.observe(event).await {
+                    tracing::warn!(error = %e, "follower could not handle an event; retrying");
+                    handled = false;
+                    break;
+                }
+                position = event.global_position;
+            }
+            if let Err(e) = self.process.save_checkpoint(FOLLOWER, position).await {
+                tracing::warn!(error = %e, "cannot save the follower checkpoint");
+            }
+            if handled {
+                self.wake.notify_one();
+            } else {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    async fn observe(&self, event: &skyfly_domain::event::RecordedEvent) -> Result<(), StoreError> {
+        let booking = || {
+            event
+                .payload
+                .get("booking_id")
+                .and_then(|b| b.as_str())
+                .and_then(|b| uuid::Uuid::parse_str(b).ok())
+                .map(BookingId)
+        };
+        let flight = || {
+            event
+                .stream_id
+                .strip_prefix("flight-")
+                .and_then(|f| skyfly_domain::ids::FlightId::parse(f).ok())
+        };
+        match event.event_type.as_str() {
+            "SagaStarted" | "ParkedRetried" | "CancellationStarted" => {
+                if let Some(id) = event
+                    .stream_id
+                    .strip_prefix("saga-")
+                    .and_then(|s| uuid::Uuid::parse_str(s).ok())
+                {
+                    self.process.schedule(BookingId(id), None).await?;
+                }
+            }
+            "SeatsReserved" => {
+                let expires = event
+                    .payload
+                    .get("expires_at")
+                    .and_then(|e| e.as_str())
+                    .and_then(|e| e.parse::<DateTime<Utc>>().ok());
+                if let (Some(f), Some(b), Some(at)) = (flight(), booking(), expires) {
+                    self.process.hold(&f, b, at).await?;
+                }
+            }
+            "SeatsCommitted" | "SeatsReleased" => {
+                if let (Some(f), Some(b)) = (flight(), booking()) {
+                    self.process.unhold(&f, b).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Releases the seats of every hold that came due (also those that came due while down).
+    pub async fn expire_holds(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let due = self.process.due_holds(now, 256).await?;
+        for (flight, booking) in &due {
+            let command_id = CommandId::derived(&format!("expire-hold/{flight}/{booking}"));
+            let command = InventoryCommand::ExpireHold(skyfly_domain::inventory::ExpireHold {
+                booking_id: *booking,
+                now,
+            });
+            match self
+                .bus
+                .execute::<FlightInventory>(
+                    flight,
+                    Envelope::new(command, metadata(*booking, command_id)),
+                )
+                .await
+            {
+                Ok(_) | Err(CommandError::Rejected(_)) => {
+                    self.process.unhold(flight, *booking).await?
+                }
+                Err(CommandError::Store(e)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(%flight, %booking, error = %e, "hold could not be expired")
+                }
+            }
+        }
+        Ok(due.len())
     }
 
     async fn idle(&self) {
@@ -167,6 +305,7 @@ impl ProcessManager {
 
     /// Drives every saga due now; returns how many were driven.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let expired = self.expire_holds().await?;
         let due = self.process.due(self.now(), 256).await?;
         let mine: Vec<_> = {
             let mut driving = self
@@ -175,7 +314,7 @@ impl ProcessManager {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             due.into_iter().filter(|id| driving.insert(*id)).collect()
         };
-        let count = mine.len();
+        let count = mine.len() + expired;
         futures::stream::iter(mine)
             .for_each_concurrent(self.concurrency, |id| async move {
                 if let Err(e) = self.drive(id).await {

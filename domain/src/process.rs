@@ -2,7 +2,7 @@
 //! the events themselves — its position in the global log, and which sagas are in flight and when
 //! each next needs attention (its durable deadline).
 
-use crate::ids::BookingId;
+use crate::ids::{BookingId, FlightId};
 use crate::store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,4 +31,22 @@ pub trait ProcessStore: Send + Sync + 'static {
 
     /// The earliest wake-up time of any saga in flight.
     async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// A seat hold that expires at `expires_at` unless committed or released first.
+    async fn hold(
+        &self,
+        flight: &FlightId,
+        booking: BookingId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The hold was committed or released: it no longer expires.
+    async fn unhold(&self, flight: &FlightId, booking: BookingId) -> Result<(), StoreError>;
+
+    /// Holds due to expire at `now`.
+    async fn due_holds(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(FlightId, BookingId)>, StoreError>;
 }

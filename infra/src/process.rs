@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use skyfly_domain::ids::BookingId;
+use skyfly_domain::ids::{BookingId, FlightId};
 use skyfly_domain::process::ProcessStore;
 use skyfly_domain::store::StoreError;
 use sqlx::PgPool;
@@ -94,6 +94,54 @@ impl ProcessStore for PgProcessStore {
             .await
             .map_err(backend)
     }
+
+    async fn hold(
+        &self,
+        flight: &FlightId,
+        booking: BookingId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO hold_expiries (flight_id, booking_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (flight_id, booking_id) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+        )
+        .bind(flight.to_string())
+        .bind(booking.0)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn unhold(&self, flight: &FlightId, booking: BookingId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM hold_expiries WHERE flight_id = $1 AND booking_id = $2")
+            .bind(flight.to_string())
+            .bind(booking.0)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn due_holds(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(FlightId, BookingId)>, StoreError> {
+        let rows: Vec<(String, uuid::Uuid)> = sqlx::query_as(
+            "SELECT flight_id, booking_id FROM hold_expiries WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(f, b)| FlightId::parse(&f).ok().map(|f| (f, BookingId(b))))
+            .collect())
+    }
 }
 
 /// The in-memory process store, for fast tests and scenarios.
@@ -106,6 +154,7 @@ pub struct MemoryProcessStore {
 struct MemoryInner {
     checkpoints: HashMap<String, u64>,
     wakeups: HashMap<BookingId, (Option<DateTime<Utc>>, u64)>,
+    holds: HashMap<(FlightId, BookingId), DateTime<Utc>>,
     sequence: u64,
 }
 
@@ -161,5 +210,37 @@ impl ProcessStore for MemoryProcessStore {
 
     async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(self.lock().wakeups.values().filter_map(|(at, _)| *at).min())
+    }
+    async fn hold(
+        &self,
+        flight: &FlightId,
+        booking: BookingId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .holds
+            .insert((flight.clone(), booking), expires_at);
+        Ok(())
+    }
+
+    async fn unhold(&self, flight: &FlightId, booking: BookingId) -> Result<(), StoreError> {
+        self.lock().holds.remove(&(flight.clone(), booking));
+        Ok(())
+    }
+
+    async fn due_holds(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(FlightId, BookingId)>, StoreError> {
+        let inner = self.lock();
+        let mut due: Vec<_> = inner
+            .holds
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(k, at)| (*at, k.clone()))
+            .collect();
+        due.sort_by_key(|d| d.0);
+        Ok(due.into_iter().take(limit).map(|(_, k)| k).collect())
     }
 }

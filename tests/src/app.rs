@@ -66,6 +66,30 @@ impl TestApp {
         }
     }
 
+    /// The engine stops (its process manager stops) and a new one starts on the same database
+    /// and the same clock: what was durable survives, nothing else.
+    pub async fn restarted(&self) -> Self {
+        self.state.process.stop();
+        let state = bootstrap::build(Options {
+            database_url: self.database_url.clone(),
+            jwt_secret: Some("test-secret".into()),
+            nats_url: None,
+            clock: Arc::new(self.clock.clone()),
+            payments: Arc::new(BuiltInCardProcessor),
+            metrics: None,
+        })
+        .await
+        .expect("rebuild app state");
+        let router = skyfly_api::router(state.clone());
+        Self {
+            state,
+            router,
+            clock: self.clock.clone(),
+            database_url: self.database_url.clone(),
+            pool: self.pool.clone(),
+        }
+    }
+
     pub async fn request(
         &self,
         method: &str,
