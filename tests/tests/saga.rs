@@ -377,3 +377,86 @@ async fn two_hundred_concurrent_bookings_for_fifty_seats_confirm_exactly_fifty()
     assert_eq!((confirmed, rejected), (50, 150));
     assert_eq!(availability(&app, &flight, "economy").await, (0, 0, 50));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn staff_see_each_saga_with_its_steps_and_compensations() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let ok = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    settle(&app, &ada, &ok).await;
+    let declined = book(&app, &ada, &flight, "economy", 1, "4000000000000002").await;
+    settle(&app, &ada, &declined).await;
+
+    let s = app
+        .get(&format!("/api/v1/admin/sagas/{declined}"), Some(&staff))
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    assert_eq!(s.body["status"], "failed");
+    let steps: Vec<(String, String)> = s.body["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["step"].as_str().unwrap().to_owned(),
+                a["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("reserve_seats".into(), "succeeded".into()),
+            ("authorize_payment".into(), "failed".into())
+        ]
+    );
+    let compensations: Vec<(&str, &str)> = s.body["compensations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["action"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        compensations,
+        vec![("release_seats", "succeeded")],
+        "a declined payment needs no void"
+    );
+
+    let failed = app
+        .get("/api/v1/admin/sagas?status=failed", Some(&staff))
+        .await;
+    let ids: Vec<&str> = failed.body["sagas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["saga_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![declined.as_str()]);
+    let confirmed = app
+        .get("/api/v1/admin/sagas?status=confirmed", Some(&staff))
+        .await;
+    assert_eq!(confirmed.body["sagas"][0]["saga_id"], ok.as_str());
+    assert_eq!(
+        app.get("/api/v1/admin/sagas?status=bogus", Some(&staff))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/admin/sagas/{ok}"), Some(&ada))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let retry = app
+        .post(&format!("/api/v1/admin/sagas/{ok}/retry"), Some(&staff), "")
+        .await;
+    assert_eq!(
+        retry.status,
+        StatusCode::CONFLICT,
+        "nothing is parked: {:?}",
+        retry.body
+    );
+}

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod inventory;
 pub mod loyalty;
 pub mod payments;
+pub mod sagas;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,6 +35,7 @@ use utoipa::OpenApi;
         loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
         bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
+        sagas::get_saga, sagas::list, sagas::retry,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -131,6 +133,9 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings/{booking_id}/cancel", post(bookings::cancel))
         .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
         .route("/admin/faults", post(faults::arm).get(faults::list))
+        .route("/admin/sagas", get(sagas::list))
+        .route("/admin/sagas/{saga_id}", get(sagas::get_saga))
+        .route("/admin/sagas/{saga_id}/retry", post(sagas::retry))
         .route(
             "/admin/faults/{fault_id}",
             axum::routing::delete(faults::disarm),

@@ -1,0 +1,282 @@
+//! Sagas for staff: one saga's state, steps, compensations and parked items; a list by status;
+//! and a retry of parked compensations.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, Problem};
+use crate::routes::{command_metadata, json_ok, path_param};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use skyfly_commands::{CommandError, Envelope};
+use skyfly_domain::ids::{BookingId, CommandId};
+use skyfly_domain::saga::{BookingSaga, RetryParked, SagaCommand, StepOutcome, UndoStatus};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub step: String,
+    pub attempt: u32,
+    /// `succeeded | failed | timed_out | in_flight`
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UndoView {
+    pub action: String,
+    /// `pending | succeeded | parked`
+    pub status: String,
+    pub failures: u32,
+    pub last_error: Option<String>,
+    pub succeeded_at: Option<DateTime<Utc>>,
+    pub parked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineView {
+    pub kind: String,
+    pub name: String,
+    pub attempt: Option<u32>,
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SagaView {
+    pub saga_id: Uuid,
+    pub booking_id: Uuid,
+    /// `running | compensating | parked | cancelling | confirmed | rejected | failed | cancelled`
+    pub status: String,
+    pub current_step: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub steps: Vec<AttemptView>,
+    pub compensations: Vec<UndoView>,
+    pub cancellation: Vec<UndoView>,
+    pub parked: Vec<UndoView>,
+    pub timeline: Vec<TimelineView>,
+    pub version: u64,
+}
+
+fn undo_views<T: std::fmt::Display + Copy>(
+    items: &[skyfly_domain::saga::UndoRecord<T>],
+) -> Vec<UndoView> {
+    items
+        .iter()
+        .map(|i| UndoView {
+            action: i.action.to_string(),
+            status: match i.status {
+                UndoStatus::Pending => "pending",
+                UndoStatus::Succeeded => "succeeded",
+                UndoStatus::Parked => "parked",
+            }
+            .to_owned(),
+            failures: i.failures,
+            last_error: i.last_error.clone(),
+            succeeded_at: i.succeeded_at,
+            parked_at: i.parked_at,
+        })
+        .collect()
+}
+
+impl SagaView {
+    fn of(saga: &BookingSaga, version: u64) -> Option<Self> {
+        let s = saga.state()?;
+        let compensations = saga
+            .compensation()
+            .map(|c| undo_views(&c.items))
+            .unwrap_or_default();
+        let cancellation = saga
+            .cancellation()
+            .map(|c| undo_views(&c.items))
+            .unwrap_or_default();
+        let parked = compensations
+            .iter()
+            .chain(&cancellation)
+            .filter(|u| u.status == "parked")
+            .map(|u| UndoView {
+                action: u.action.clone(),
+                status: u.status.clone(),
+                failures: u.failures,
+                last_error: u.last_error.clone(),
+                succeeded_at: u.succeeded_at,
+                parked_at: u.parked_at,
+            });
+        let parked = parked.collect();
+        Some(Self {
+            saga_id: s.booking_id.0,
+            booking_id: s.booking_id.0,
+            status: saga
+                .status()
+                .map(|st| st.as_str().to_owned())
+                .unwrap_or_default(),
+            current_step: saga.current_step().map(|st| st.as_str().to_owned()),
+            deadline: saga.deadline(),
+            outcome: saga.outcome().map(ToString::to_string),
+            steps: saga
+                .attempts()
+                .iter()
+                .map(|a| {
+                    let (outcome, reason) = match &a.outcome {
+                        None => ("in_flight", None),
+                        Some(StepOutcome::Succeeded) => ("succeeded", None),
+                        Some(StepOutcome::Failed { reason, .. }) => {
+                            ("failed", Some(reason.clone()))
+                        }
+                        Some(StepOutcome::TimedOut) => ("timed_out", None),
+                    };
+                    AttemptView {
+                        step: a.step.as_str().to_owned(),
+                        attempt: a.attempt,
+                        outcome: outcome.to_owned(),
+                        reason,
+                        started_at: a.started_at,
+                        deadline: a.deadline,
+                        ended_at: a.ended_at,
+                    }
+                })
+                .collect(),
+            compensations,
+            cancellation,
+            parked,
+            timeline: saga
+                .timeline()
+                .iter()
+                .map(|t| TimelineView {
+                    kind: t.kind.as_str().to_owned(),
+                    name: t.name.clone(),
+                    attempt: t.attempt,
+                    detail: t.detail.clone(),
+                    at: t.at,
+                })
+                .collect(),
+            version,
+        })
+    }
+}
+
+fn saga_id(raw: &str) -> Result<BookingId, ApiError> {
+    path_param("saga_id", raw, |s| Uuid::parse_str(s).ok().map(BookingId))
+        .map_err(|_| ApiError::not_found("saga"))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/sagas/{saga_id}", tag = "operations", security(("bearer" = [])),
+    params(("saga_id" = Uuid, Path)),
+    responses((status = 200, body = SagaView), (status = 404, body = Problem)))]
+pub async fn get_saga(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = saga_id(&raw)?;
+    let (saga, version) = state.bus.load::<BookingSaga>(id).await?;
+    let view = SagaView::of(&saga, version).ok_or_else(|| ApiError::not_found("saga"))?;
+    Ok(json_ok(&view))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SagaFilter {
+    /// One of the saga statuses.
+    pub status: Option<String>,
+    /// At most 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SagaList {
+    pub sagas: Vec<SagaView>,
+}
+
+const STATUSES: [&str; 8] = [
+    "running",
+    "compensating",
+    "parked",
+    "cancelling",
+    "confirmed",
+    "rejected",
+    "failed",
+    "cancelled",
+];
+
+#[utoipa::path(get, path = "/api/v1/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
+    responses((status = 200, body = SagaList), (status = 422, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+    Query(filter): Query<SagaFilter>,
+) -> Result<Response, ApiError> {
+    if let Some(s) = &filter.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::field(
+            "status",
+            "invalid_field",
+            format!("one of {}", STATUSES.join(", ")),
+        ));
+    }
+    let limit = i64::from(filter.limit.unwrap_or(50).clamp(1, 200));
+    // Newest first. (The sagas read model of the query side will serve this from an index.)
+    let streams: Vec<String> = sqlx::query_scalar(
+        "SELECT stream_id FROM events WHERE event_type = 'SagaStarted' ORDER BY global_position DESC LIMIT 2000",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut sagas = Vec::new();
+    for stream in streams {
+        let Some(id) = stream
+            .strip_prefix("saga-")
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .map(BookingId)
+        else {
+            continue;
+        };
+        let (saga, version) = state.bus.load::<BookingSaga>(id).await?;
+        if let Some(view) = SagaView::of(&saga, version)
+            && filter.status.as_ref().is_none_or(|s| *s == view.status)
+        {
+            sagas.push(view);
+            if sagas.len() as i64 >= limit {
+                break;
+            }
+        }
+    }
+    Ok(json_ok(&SagaList { sagas }))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/sagas/{saga_id}/retry", tag = "operations", security(("bearer" = [])),
+    params(("saga_id" = Uuid, Path)),
+    responses((status = 202, description = "parked items are retried"), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = saga_id(&raw)?;
+    let (saga, _) = state.bus.load::<BookingSaga>(id).await?;
+    if saga.state().is_none() {
+        return Err(ApiError::not_found("saga"));
+    }
+    let command = SagaCommand::RetryParked(RetryParked {
+        at: state.clock.now(),
+    });
+    let metadata = command_metadata(CommandId(Uuid::now_v7()), caller.actor());
+    match state
+        .bus
+        .execute::<BookingSaga>(id, Envelope::new(command, metadata))
+        .await
+    {
+        Ok(_) => {}
+        Err(CommandError::Rejected(e)) => return Err(ApiError::conflict(e.code(), e.to_string())),
+        Err(e) => return Err(e.into()),
+    }
+    state.process.enqueue(id).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
