@@ -460,3 +460,87 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
         retry.body
     );
 }
+
+async fn award(app: &TestApp, staff: &str, customer: &str, miles: u64) {
+    let me = app.get("/api/v1/users/me", Some(customer)).await;
+    let account = me.body["loyalty_account_id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/loyalty/{account}/award"),
+            Some(staff),
+            &format!(
+                r#"{{"booking_id":"{}","miles":{miles}}}"#,
+                uuid::Uuid::now_v7()
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn miles_pay_part_of_the_fare_and_the_card_pays_the_rest() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    award(&app, &staff, &ada, 5_000).await;
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&ada),
+            &booking_body(&flight, "economy", 1, OK_CARD, 4_000),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    let id = r.body["booking_id"].as_str().unwrap().to_owned();
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(b["status"], "confirmed", "{b}");
+    assert_eq!(b["miles_redeemed"], 4_000);
+    // 199.00 + 14.93 taxes = 213.93; the card pays 213.93 − 40.00; miles accrue on 159.00 of fare.
+    let payment = app
+        .get(
+            &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(payment.body["captured"]["amount"], 21_393 - 4_000);
+    assert_eq!(b["miles_awarded"], 159);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redemption_beyond_the_balance_fails_the_booking_and_releases_the_seats() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    award(&app, &staff, &ada, 100).await;
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&ada),
+            &booking_body(&flight, "economy", 1, OK_CARD, 500),
+        )
+        .await;
+    let id = r.body["booking_id"].as_str().unwrap().to_owned();
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(
+        (
+            b["status"].as_str(),
+            b["failure"]["step"].as_str(),
+            b["failure"]["reason"].as_str()
+        ),
+        (
+            Some("failed"),
+            Some("redeem_miles"),
+            Some("insufficient_miles")
+        ),
+        "{b}"
+    );
+    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    let payments: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_id LIKE 'payment-%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(payments, 0, "the payment step was never reached");
+}
