@@ -54,9 +54,26 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
     ));
     // Resumes every saga in flight (and fires deadlines that came due while down), then goes on.
     tokio::spawn(Arc::clone(&process).run());
+    let projectors = read_models()
+        .into_iter()
+        .map(|projection| {
+            Arc::new(skyfly_projections::Projector::new(
+                pool.clone(),
+                Arc::clone(bus.store()),
+                projection,
+            ))
+        })
+        .collect::<Vec<_>>();
+    for projection in read_models() {
+        skyfly_projections::runtime::install(&pool, projection.as_ref()).await?;
+    }
+    for projector in &projectors {
+        tokio::spawn(Arc::clone(projector).run());
+    }
     Ok(AppState {
         bus,
         process,
+        projectors,
         pool,
         clock: options.clock,
         payments: options.payments,
@@ -65,6 +82,11 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
         metrics: options.metrics,
         nats_addr: options.nats_url.as_deref().and_then(host_port),
     })
+}
+
+/// Every read model the engine maintains.
+pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
+    vec![Arc::new(skyfly_projections::flights::FlightAvailability)]
 }
 
 fn host_port(url: &str) -> Option<String> {

@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Read models.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
     /// Import data.
     Import {
         #[command(subcommand)]
@@ -84,6 +89,21 @@ enum StaffCommand {
         #[arg(long, default_value = "Staff")]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectionsCommand {
+    /// Rebuild read models from the log into fresh tables and switch over atomically; queries keep
+    /// answering from the old tables meanwhile.
+    Rebuild {
+        /// The read model to rebuild (see GET /api/v1/admin/projections).
+        name: Option<String>,
+        /// Rebuild every read model.
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+    },
+    /// Position and lag of every read model.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +203,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match bootstrap::create_staff(&state, &email, &password, &name).await {
                 Ok(id) => println!("staff account {email} created ({id})"),
                 Err(e) => anyhow::bail!("{} ({})", e.detail, e.code),
+            }
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Status,
+        } => {
+            let state = state(&cli.settings, false).await?;
+            for p in &state.projectors {
+                let s = p.status().await?;
+                println!(
+                    "{:<24} position {:>16}  lag {:>8} events {:>8} ms  {}",
+                    s.name, s.position, s.lag_events, s.lag_ms, s.status
+                );
+            }
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild { name, all },
+        } => {
+            let pool = skyfly_infra::pg::connect_and_migrate(&cli.settings.database_url, 4).await?;
+            let store = skyfly_infra::PgEventStore::new(pool.clone());
+            let chosen: Vec<_> = bootstrap::read_models()
+                .into_iter()
+                .filter(|p| all || name.as_deref() == Some(p.name()))
+                .collect();
+            if chosen.is_empty() {
+                let names: Vec<_> = bootstrap::read_models().iter().map(|p| p.name()).collect();
+                anyhow::bail!(
+                    "name a read model or pass --all; read models: {}",
+                    names.join(", ")
+                );
+            }
+            for projection in chosen {
+                let started = std::time::Instant::now();
+                let progress = |done: u64, total: u64| {
+                    let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
+                    let bar = "#".repeat(usize::try_from(done * 30 / total.max(1)).unwrap_or(30));
+                    eprint!(
+                        "\r{:<24} [{bar:<30}] {done}/{total} events  {rate:.0} events/s",
+                        projection.name()
+                    );
+                };
+                let n = skyfly_projections::rebuild(&pool, &store, projection.as_ref(), &progress)
+                    .await?;
+                eprintln!();
+                println!(
+                    "{}: rebuilt from {n} events in {:.1} s",
+                    projection.name(),
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
         Command::Import {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub bus: Arc<CommandBus>,
     /// Drives the booking sagas (runs in the background of every process that has one).
     pub process: Arc<ProcessManager>,
+    /// The read models' projectors (running in the background).
+    pub projectors: Vec<Arc<skyfly_projections::Projector>>,
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub payments: Arc<dyn PaymentProvider>,

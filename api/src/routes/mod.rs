@@ -10,6 +10,7 @@ pub mod identity;
 pub mod inventory;
 pub mod loyalty;
 pub mod payments;
+pub mod queries;
 pub mod sagas;
 
 use crate::error::ApiError;
@@ -36,6 +37,7 @@ use utoipa::OpenApi;
         bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
+        queries::search, queries::places, queries::projections, queries::rebuild,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -107,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route("/users/me", get(identity::me))
         .route("/flights", post(flights::schedule))
         .route("/flights/import", post(flights::import))
+        .route("/flights/search", get(queries::search))
+        .route("/places", get(queries::places))
+        .route("/admin/projections", get(queries::projections))
+        .route("/admin/projections/{name}/rebuild", post(queries::rebuild))
         .route("/flights/{flight_id}", get(flights::get_flight))
         .route(
             "/flights/{flight_id}/availability",

@@ -1,0 +1,285 @@
+//! Queries served from read models: places, flight search, and the projections themselves.
+//! Every answer carries `X-Read-Model-Position`; `?min_position=N` waits (at most 5 s) for it.
+
+use crate::auth::Staff;
+use crate::error::{ApiError, Problem};
+use crate::routes::MoneyDto;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use skyfly_domain::cabin::Cabin;
+use skyfly_projections::ProjectorStatus;
+use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+
+/// Waits until the named read model reached `min_position` (at most 5 s); returns its position.
+async fn position(
+    state: &AppState,
+    name: &str,
+    min_position: Option<u64>,
+) -> Result<u64, ApiError> {
+    let projector = state
+        .projectors
+        .iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| ApiError::internal(format!("no projector {name}")))?;
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let at = projector.position().await?;
+        if min_position.is_none_or(|min| at >= min) || tokio::time::Instant::now() >= give_up {
+            return Ok(at);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+fn with_position(mut response: Response, position: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
+        response.headers_mut().insert("x-read-model-position", v);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    #[param(example = "DFW")]
+    pub origin: String,
+    #[param(example = "ORD")]
+    pub destination: String,
+    pub date: NaiveDate,
+    #[param(value_type = Option<String>, example = "economy")]
+    pub cabin: Option<Cabin>,
+    /// Seats needed (default 1).
+    pub passengers: Option<u32>,
+    pub min_position: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlightOffer {
+    pub flight_id: String,
+    pub flight_number: String,
+    pub origin: String,
+    pub destination: String,
+    pub departure: DateTime<Utc>,
+    pub arrival: DateTime<Utc>,
+    pub cabin: String,
+    pub seats_available: i32,
+    /// The quote for `passengers` seats: fare plus taxes.
+    pub price: MoneyDto,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    pub flights: Vec<FlightOffer>,
+}
+
+type OfferRow = (
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    String,
+    i32,
+    i64,
+    String,
+);
+
+#[utoipa::path(get, path = "/api/v1/flights/search", tag = "flights", params(SearchParams),
+    responses((status = 200, body = SearchResult), (status = 422, body = Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, ApiError> {
+    let passengers = p.passengers.unwrap_or(1);
+    if !(1..=9).contains(&passengers) {
+        return Err(ApiError::field("passengers", "invalid_field", "1 to 9"));
+    }
+    let at = position(&state, skyfly_projections::flights::NAME, p.min_position).await?;
+    let day_start = p
+        .date
+        .and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc())
+        .ok_or_else(|| ApiError::field("date", "invalid_field", "not a date"))?;
+    let rows: Vec<OfferRow> = sqlx::query_as(
+        "SELECT flight_id, flight_number, origin, destination, departure, arrival, cabin, available, fare_amount, currency \
+         FROM flight_availability WHERE origin = $1 AND destination = $2 AND departure >= $3 AND departure < $3 + interval '1 day' \
+         AND ($4::text IS NULL OR cabin = $4) AND available >= $5 ORDER BY departure, flight_id, cabin LIMIT 200",
+    )
+    .bind(p.origin.to_uppercase())
+    .bind(p.destination.to_uppercase())
+    .bind(day_start)
+    .bind(p.cabin.map(Cabin::as_str))
+    .bind(i32::try_from(passengers).unwrap_or(1))
+    .fetch_all(&state.pool)
+    .await?;
+    let mut flights = Vec::with_capacity(rows.len());
+    for (
+        flight_id,
+        flight_number,
+        origin,
+        destination,
+        departure,
+        arrival,
+        cabin,
+        available,
+        fare,
+        currency,
+    ) in rows
+    {
+        let currency = skyfly_domain::Currency::parse(&currency).map_err(ApiError::internal)?;
+        let base = skyfly_domain::Money::new(fare, currency);
+        let fare = base
+            .checked_mul(i64::from(passengers))
+            .map_err(ApiError::internal)?;
+        let total = fare
+            .checked_add(skyfly_domain::pricing::taxes_on(fare).map_err(ApiError::internal)?)
+            .map_err(ApiError::internal)?;
+        flights.push(FlightOffer {
+            flight_id,
+            flight_number,
+            origin: origin.trim().to_owned(),
+            destination: destination.trim().to_owned(),
+            departure,
+            arrival,
+            cabin,
+            seats_available: available,
+            price: total.into(),
+        });
+    }
+    Ok(with_position(
+        crate::routes::json_ok(&SearchResult { flights }),
+        at,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PlacesParams {
+    /// A case-insensitive prefix of the code, the city or the name.
+    pub q: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub city: String,
+    pub country: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Places {
+    pub places: Vec<Place>,
+}
+
+#[utoipa::path(get, path = "/api/v1/places", tag = "flights", params(PlacesParams), responses((status = 200, body = Places)))]
+pub async fn places(
+    State(state): State<AppState>,
+    Query(p): Query<PlacesParams>,
+) -> Result<Response, ApiError> {
+    let q = p.q.trim();
+    if q.is_empty() || q.len() > 100 {
+        return Err(ApiError::field("q", "invalid_field", "1 to 100 characters"));
+    }
+    let pattern = format!(
+        "{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT code, name, city, country, time_zone FROM airports \
+         WHERE lower(code) LIKE $1 OR lower(city) LIKE $1 OR lower(name) LIKE $1 \
+         ORDER BY (lower(code) = $2) DESC, code LIMIT 50",
+    )
+    .bind(&pattern)
+    .bind(q.to_lowercase())
+    .fetch_all(&state.pool)
+    .await?;
+    let places = rows
+        .into_iter()
+        .map(|(code, name, city, country, time_zone)| Place {
+            code: code.trim().to_owned(),
+            name,
+            city,
+            country,
+            time_zone,
+        })
+        .collect();
+    // Reference data: always complete; its position is the log's.
+    let head = skyfly_domain::store::EventStore::head_position(state.bus.store().as_ref()).await?;
+    Ok(with_position(
+        crate::routes::json_ok(&Places { places }),
+        head,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectionView {
+    pub name: String,
+    pub position: u64,
+    pub lag_events: u64,
+    pub lag_ms: u64,
+    /// `live | catching_up`
+    pub status: String,
+}
+
+impl From<ProjectorStatus> for ProjectionView {
+    fn from(s: ProjectorStatus) -> Self {
+        Self {
+            name: s.name,
+            position: s.position,
+            lag_events: s.lag_events,
+            lag_ms: s.lag_ms,
+            status: s.status,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProjectionView>)))]
+pub async fn projections(
+    State(state): State<AppState>,
+    Staff(_caller): Staff,
+) -> Result<Response, ApiError> {
+    let mut views = Vec::new();
+    for p in &state.projectors {
+        views.push(ProjectionView::from(p.status().await?));
+    }
+    Ok(crate::routes::json_ok(&views))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "operations", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 202, description = "the rebuild runs in the background; queries keep answering"), (status = 404, body = Problem)))]
+pub async fn rebuild(
+    State(state): State<AppState>,
+    Staff(caller): Staff,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let projection = crate::bootstrap::read_models()
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| ApiError::not_found("projection"))?;
+    let (pool, store) = (state.pool.clone(), std::sync::Arc::clone(state.bus.store()));
+    tracing::info!(projection = %name, by = %caller.user_id, "rebuild requested");
+    tokio::spawn(async move {
+        match skyfly_projections::rebuild(&pool, store.as_ref(), projection.as_ref(), &|_, _| {})
+            .await
+        {
+            Ok(n) => tracing::info!(projection = projection.name(), events = n, "rebuilt"),
+            Err(e) => tracing::error!(projection = projection.name(), error = %e, "rebuild failed"),
+        }
+    });
+    Ok(StatusCode::ACCEPTED.into_response())
+}

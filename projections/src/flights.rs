@@ -1,0 +1,149 @@
+//! `flight_availability`: one row per flight instance and cabin, for search and availability.
+
+use crate::runtime::Projection;
+use async_trait::async_trait;
+use skyfly_domain::event::{RecordedEvent, decode};
+use skyfly_domain::inventory::{InventoryEvent, SeatState};
+use sqlx::PgConnection;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FlightAvailability;
+
+pub const NAME: &str = "flight_availability";
+
+#[async_trait]
+impl Projection for FlightAvailability {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn create(&self, schema: &str) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE {schema}.flight_availability (
+                    flight_id     text        NOT NULL,
+                    cabin         text        NOT NULL,
+                    flight_number text        NOT NULL,
+                    origin        char(3)     NOT NULL,
+                    destination   char(3)     NOT NULL,
+                    departure     timestamptz NOT NULL,
+                    arrival       timestamptz NOT NULL,
+                    capacity      integer     NOT NULL,
+                    available     integer     NOT NULL,
+                    held          integer     NOT NULL,
+                    sold          integer     NOT NULL,
+                    fare_amount   bigint      NOT NULL,
+                    currency      char(3)     NOT NULL,
+                    PRIMARY KEY (flight_id, cabin)
+                )"
+            ),
+            format!(
+                "CREATE INDEX ON {schema}.flight_availability (origin, destination, departure)"
+            ),
+        ]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["flight_availability"]
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        schema: &str,
+        event: &RecordedEvent,
+    ) -> Result<(), sqlx::Error> {
+        if !event.stream_id.starts_with("flight-") {
+            return Ok(());
+        }
+        let Ok(e) = decode::<InventoryEvent>(event) else {
+            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, "undecodable inventory event skipped");
+            return Ok(());
+        };
+        let flight_id = event.stream_id.trim_start_matches("flight-");
+        let table = format!("{schema}.flight_availability");
+        match e {
+            InventoryEvent::FlightScheduled {
+                flight_number,
+                origin,
+                destination,
+                departure,
+                arrival,
+                cabins,
+                ..
+            } => {
+                for (cabin, spec) in cabins {
+                    sqlx::query(&format!(
+                        "INSERT INTO {table} (flight_id, cabin, flight_number, origin, destination, departure, arrival, \
+                         capacity, available, held, sold, fare_amount, currency) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0, 0, $9, $10) ON CONFLICT DO NOTHING"
+                    ))
+                    .bind(flight_id)
+                    .bind(cabin.as_str())
+                    .bind(flight_number.as_str())
+                    .bind(origin.as_str())
+                    .bind(destination.as_str())
+                    .bind(departure)
+                    .bind(arrival)
+                    .bind(i32::try_from(spec.capacity).unwrap_or(i32::MAX))
+                    .bind(spec.fare.amount)
+                    .bind(spec.fare.currency.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            InventoryEvent::SeatsReserved { cabin, seats, .. } => {
+                seats_moved(
+                    tx,
+                    &table,
+                    flight_id,
+                    cabin.as_str(),
+                    "available",
+                    "held",
+                    seats,
+                )
+                .await?;
+            }
+            InventoryEvent::SeatsCommitted { cabin, seats, .. } => {
+                seats_moved(tx, &table, flight_id, cabin.as_str(), "held", "sold", seats).await?;
+            }
+            InventoryEvent::SeatsReleased {
+                cabin, seats, was, ..
+            } => {
+                let from = match was {
+                    SeatState::Held => "held",
+                    SeatState::Sold => "sold",
+                };
+                seats_moved(
+                    tx,
+                    &table,
+                    flight_id,
+                    cabin.as_str(),
+                    from,
+                    "available",
+                    seats,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn seats_moved(
+    tx: &mut PgConnection,
+    table: &str,
+    flight_id: &str,
+    cabin: &str,
+    from: &str,
+    to: &str,
+    seats: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("UPDATE {table} SET {from} = {from} - $3, {to} = {to} + $3 WHERE flight_id = $1 AND cabin = $2"))
+        .bind(flight_id)
+        .bind(cabin)
+        .bind(i32::try_from(seats).unwrap_or(0))
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! The projector runtime: follow the log, apply batches, checkpoint in the same transaction.
+
+use async_trait::async_trait;
+use skyfly_domain::event::RecordedEvent;
+use skyfly_domain::store::EventStore;
+use sqlx::{PgConnection, PgPool, Row};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A read model: how events become rows.
+#[async_trait]
+pub trait Projection: Send + Sync + 'static {
+    /// Stable id, e.g. `"flight_availability"`; also the checkpoint's name.
+    fn name(&self) -> &'static str;
+
+    /// The statements that create the projection's tables in `schema` (live tables are in
+    /// `public`; a rebuild builds into a fresh schema and moves them over).
+    fn create(&self, schema: &str) -> Vec<String>;
+
+    /// The projection's tables (unqualified), for the switch after a rebuild.
+    fn tables(&self) -> &'static [&'static str];
+
+    /// Applies one event to the tables in `schema`, inside the batch's transaction.
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        schema: &str,
+        event: &RecordedEvent,
+    ) -> Result<(), sqlx::Error>;
+}
+
+/// Where a projector is and how far behind.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProjectorStatus {
+    pub name: String,
+    pub position: u64,
+    pub lag_events: u64,
+    pub lag_ms: u64,
+    pub status: String,
+}
+
+fn lock_key(name: &str) -> String {
+    format!("projection/{name}")
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Creates the live tables and the checkpoint row if they do not exist.
+pub async fn install(pool: &PgPool, projection: &dyn Projection) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(lock_key(projection.name()))
+        .execute(&mut *tx)
+        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM projection_checkpoints WHERE name = $1)")
+            .bind(projection.name())
+            .fetch_one(&mut *tx)
+            .await?;
+    if !exists {
+        for statement in projection.create("public") {
+            sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0)")
+            .bind(projection.name())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// Applies events after the stored checkpoint, up to `limit`, in one transaction. Returns how many
+/// were applied. The checkpoint row is locked first, so two projectors never apply the same event.
+pub async fn apply_batch(
+    pool: &PgPool,
+    store: &dyn EventStore,
+    projection: &dyn Projection,
+    schema: &str,
+    checkpoint_name: &str,
+    limit: usize,
+) -> Result<usize, ProjectionError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(lock_key(checkpoint_name))
+        .execute(&mut *tx)
+        .await?;
+    let position: i64 = sqlx::query_scalar(
+        "SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
+    )
+    .bind(checkpoint_name)
+    .fetch_one(&mut *tx)
+    .await?;
+    let batch = store
+        .read_all(u64::try_from(position).unwrap_or(0), limit)
+        .await
+        .map_err(ProjectionError::Store)?;
+    let Some(last) = batch.last().map(|e| e.global_position) else {
+        return Ok(0);
+    };
+    for event in &batch {
+        projection.apply(&mut tx, schema, event).await?;
+    }
+    sqlx::query(
+        "UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1",
+    )
+    .bind(checkpoint_name)
+    .bind(to_i64(last))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(batch.len())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("read model database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("event store: {0}")]
+    Store(skyfly_domain::store::StoreError),
+}
+
+/// Keeps one projection up to date: batches when behind, woken by new events when caught up.
+pub struct Projector {
+    pool: PgPool,
+    store: Arc<dyn EventStore>,
+    projection: Arc<dyn Projection>,
+    batch: usize,
+}
+
+impl std::fmt::Debug for Projector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projector")
+            .field("name", &self.projection.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Projector {
+    pub fn new(pool: PgPool, store: Arc<dyn EventStore>, projection: Arc<dyn Projection>) -> Self {
+        Self {
+            pool,
+            store,
+            projection,
+            batch: 1000,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.projection.name()
+    }
+
+    /// Applies everything available now; returns how many events.
+    pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
+        let mut total = 0;
+        loop {
+            let n = apply_batch(
+                &self.pool,
+                self.store.as_ref(),
+                self.projection.as_ref(),
+                "public",
+                self.name(),
+                self.batch,
+            )
+            .await?;
+            total += n;
+            if n < self.batch {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self: Arc<Self>) {
+        if let Err(e) = install(&self.pool, self.projection.as_ref()).await {
+            tracing::error!(projection = self.name(), error = %e, "cannot install the read model");
+        }
+        loop {
+            match self.catch_up().await {
+                Ok(_) => {
+                    if let Ok(status) = self.status().await {
+                        metrics::gauge!("skyfly_projection_position", "projection" => self.name())
+                            .set(status.position as f64);
+                        metrics::gauge!("skyfly_projection_lag_events", "projection" => self.name()).set(status.lag_events as f64);
+                        metrics::gauge!("skyfly_projection_lag_ms", "projection" => self.name())
+                            .set(status.lag_ms as f64);
+                    }
+                    let position = self.position().await.unwrap_or(0);
+                    self.store.wait_for_events(position).await;
+                }
+                Err(e) => {
+                    tracing::warn!(projection = self.name(), error = %e, "projection batch failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+
+    pub async fn position(&self) -> Result<u64, sqlx::Error> {
+        let p: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+                .bind(self.name())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(p.map_or(0, |p| u64::try_from(p).unwrap_or(0)))
+    }
+
+    /// Position, and lag in events and milliseconds behind the head of the log.
+    pub async fn status(&self) -> Result<ProjectorStatus, sqlx::Error> {
+        let position = self.position().await?;
+        let row = sqlx::query(
+            "SELECT count(*) AS behind, \
+                    coalesce(extract(epoch FROM (now() - min(recorded_at))) * 1000, 0)::bigint AS lag_ms \
+             FROM events WHERE global_position > $1 AND global_position < skyfly_watermark()",
+        )
+        .bind(to_i64(position))
+        .fetch_one(&self.pool)
+        .await?;
+        let lag_events = u64::try_from(row.try_get::<i64, _>("behind")?).unwrap_or(0);
+        let lag_ms = u64::try_from(row.try_get::<i64, _>("lag_ms")?).unwrap_or(0);
+        Ok(ProjectorStatus {
+            name: self.name().to_owned(),
+            position,
+            lag_events,
+            lag_ms: if lag_events == 0 { 0 } else { lag_ms },
+            status: if lag_events == 0 {
+                "live".into()
+            } else {
+                "catching_up".into()
+            },
+        })
+    }
+}
+
+/// Rebuilds `projection` from the whole log into fresh tables while the live ones keep answering,
+/// then switches atomically. `progress(done, total)` is told after each batch.
+pub async fn rebuild(
+    pool: &PgPool,
+    store: &dyn EventStore,
+    projection: &dyn Projection,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<u64, ProjectionError> {
+    let name = projection.name();
+    let schema = format!("rebuild_{name}");
+    let shadow = format!("{name}__rebuild");
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(pool)
+        .await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(pool)
+        .await?;
+    for statement in projection.create(&schema) {
+        sqlx::query(&statement).execute(pool).await?;
+    }
+    sqlx::query("INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET position = 0")
+        .bind(&shadow)
+        .execute(pool)
+        .await?;
+    let total = u64::try_from(
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM events WHERE global_position < skyfly_watermark()",
+        )
+        .fetch_one(pool)
+        .await?,
+    )
+    .unwrap_or(0);
+    let mut done = 0u64;
+    loop {
+        let n = apply_batch(pool, store, projection, &schema, &shadow, 5_000).await?;
+        done += n as u64;
+        progress(done, total.max(done));
+        if n < 5_000 {
+            break;
+        }
+    }
+    // The switch: under the live projector's lock, catch the shadow up to the live checkpoint's
+    // log, then swap the tables and take over the shadow's position, all in one transaction.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(lock_key(name))
+        .execute(&mut *tx)
+        .await?;
+    let mut position: i64 =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+            .bind(&shadow)
+            .fetch_one(&mut *tx)
+            .await?;
+    loop {
+        let batch = store
+            .read_all(u64::try_from(position).unwrap_or(0), 5_000)
+            .await
+            .map_err(ProjectionError::Store)?;
+        let Some(last) = batch.last().map(|e| e.global_position) else {
+            break;
+        };
+        for event in &batch {
+            projection.apply(&mut tx, &schema, event).await?;
+        }
+        done += batch.len() as u64;
+        position = to_i64(last);
+    }
+    for table in projection.tables() {
+        sqlx::query(&format!("DROP TABLE IF EXISTS public.{table} CASCADE"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("ALTER TABLE {schema}.{table} SET SCHEMA public"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1",
+    )
+    .bind(name)
+    .bind(position)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
+        .bind(&shadow)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    progress(done, done);
+    Ok(done)
+}
