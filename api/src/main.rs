@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The event log, as JSON lines (one envelope per line) for auditors' tools.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// Read models.
     Projections {
         #[command(subcommand)]
@@ -88,6 +93,22 @@ enum StaffCommand {
         password: String,
         #[arg(long, default_value = "Staff")]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EventsCommand {
+    /// Follow the log live (from its end, or after a position) until interrupted.
+    Tail {
+        #[arg(long)]
+        after: Option<u64>,
+    },
+    /// One stream, in order (e.g. `booking-<id>`, `flight-SF100-2026-12-01`).
+    Stream { stream_id: String },
+    /// Everything after a global position, then exit.
+    Export {
+        #[arg(long, default_value_t = 0)]
+        after: u64,
     },
 }
 
@@ -203,6 +224,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match bootstrap::create_staff(&state, &email, &password, &name).await {
                 Ok(id) => println!("staff account {email} created ({id})"),
                 Err(e) => anyhow::bail!("{} ({})", e.detail, e.code),
+            }
+        }
+        Command::Events { command } => {
+            use skyfly_domain::store::EventStore;
+            use std::io::Write;
+            let pool = skyfly_infra::pg::connect_and_migrate(&cli.settings.database_url, 2).await?;
+            let store = Arc::new(skyfly_infra::PgEventStore::new(pool));
+            let mut out = std::io::stdout().lock();
+            match command {
+                EventsCommand::Stream { stream_id } => {
+                    for e in store.read_stream(&stream_id, 0).await? {
+                        writeln!(out, "{}", serde_json::to_string(&e)?)?;
+                    }
+                }
+                EventsCommand::Export { after } => {
+                    let mut position = after;
+                    loop {
+                        let batch = store.read_all(position, 5_000).await?;
+                        let Some(last) = batch.last().map(|e| e.global_position) else {
+                            break;
+                        };
+                        for e in &batch {
+                            writeln!(out, "{}", serde_json::to_string(e)?)?;
+                        }
+                        position = last;
+                    }
+                }
+                EventsCommand::Tail { after } => {
+                    use futures::StreamExt;
+                    let from = match after {
+                        Some(p) => p,
+                        None => store.head_position().await?,
+                    };
+                    let mut events = skyfly_domain::store::subscribe(store, from, 500);
+                    while let Some(e) = events.next().await {
+                        writeln!(out, "{}", serde_json::to_string(&e?)?)?;
+                        out.flush()?;
+                    }
+                }
             }
         }
         Command::Projections {

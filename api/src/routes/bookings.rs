@@ -358,6 +358,17 @@ pub async fn place(
     .await
 }
 
+/// The id of a booking the caller may see (owner or staff); 404 otherwise.
+pub async fn visible_booking_id(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+) -> Result<BookingId, ApiError> {
+    visible_booking(state, caller, raw)
+        .await
+        .map(|(id, _, _)| id)
+}
+
 /// Loads a booking the caller may see: its owner or staff. Anything else does not exist.
 async fn visible_booking(
     state: &AppState,
@@ -378,15 +389,69 @@ async fn visible_booking(
     Ok((id, booking, version))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AsOf {
+    /// Time travel: an RFC 3339 instant or a global position; the booking as it was then, folded
+    /// from the log.
+    pub as_of: Option<String>,
+}
+
+/// Folds the booking's stream up to an instant or a global position.
+async fn as_it_was(
+    state: &AppState,
+    id: BookingId,
+    as_of: &str,
+) -> Result<(Booking, u64), ApiError> {
+    let events = state
+        .bus
+        .store()
+        .read_stream(&format!("booking-{id}"), 0)
+        .await?;
+    let keep: Box<dyn Fn(&skyfly_domain::event::RecordedEvent) -> bool> = match as_of.parse::<u64>()
+    {
+        Ok(position) => Box::new(move |e| e.global_position <= position),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc3339(as_of)
+                .map_err(|_| {
+                    ApiError::field(
+                        "as_of",
+                        "invalid_field",
+                        "an RFC 3339 time or a global position",
+                    )
+                })?
+                .with_timezone(&chrono::Utc);
+            Box::new(move |e| e.recorded_at <= at)
+        }
+    };
+    let mut booking = Booking::default();
+    let mut version = 0;
+    for e in events.iter().filter(|e| keep(e)) {
+        let event: skyfly_domain::booking::BookingEvent =
+            skyfly_domain::event::decode(e).map_err(ApiError::internal)?;
+        booking.evolve(&event);
+        version = e.stream_version;
+    }
+    if booking.state().is_none() {
+        return Err(ApiError::not_found("booking at that time"));
+    }
+    Ok((booking, version))
+}
+
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}", tag = "bookings", security(("bearer" = [])),
-    params(("booking_id" = Uuid, Path)),
+    params(("booking_id" = Uuid, Path), AsOf),
     responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
 pub async fn get_booking(
     State(state): State<AppState>,
     caller: Caller,
     Path(booking_id): Path<String>,
+    axum::extract::Query(at): axum::extract::Query<AsOf>,
 ) -> Result<Response, ApiError> {
-    let (id, booking, version) = visible_booking(&state, &caller, &booking_id).await?;
+    let (id, current, current_version) = visible_booking(&state, &caller, &booking_id).await?;
+    let (booking, version) = match &at.as_of {
+        None => (current, current_version),
+        Some(as_of) => as_it_was(&state, id, as_of).await?,
+    };
     let b = booking
         .state()
         .ok_or_else(|| ApiError::not_found("booking"))?;

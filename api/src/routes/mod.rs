@@ -2,6 +2,7 @@
 //! run them through the command bus, and answer with the resource, its version (`ETag`) and the
 //! global position of the last event (`X-Event-Position`).
 
+pub mod audit;
 pub mod bookings;
 pub mod faults;
 pub mod flights;
@@ -38,6 +39,7 @@ use utoipa::OpenApi;
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
         queries::search, queries::places, queries::projections, queries::rebuild,
+        audit::events, audit::booking_events,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -137,6 +139,8 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings", post(bookings::place))
         .route("/bookings/{booking_id}", get(bookings::get_booking))
         .route("/bookings/{booking_id}/cancel", post(bookings::cancel))
+        .route("/bookings/{booking_id}/events", get(audit::booking_events))
+        .route("/admin/events", get(audit::events))
         .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
         .route("/admin/faults", post(faults::arm).get(faults::list))
         .route("/admin/sagas", get(sagas::list))
