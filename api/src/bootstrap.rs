@@ -86,7 +86,10 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
 
 /// Every read model the engine maintains.
 pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
-    vec![Arc::new(skyfly_projections::flights::FlightAvailability)]
+    vec![
+        Arc::new(skyfly_projections::flights::FlightAvailability),
+        Arc::new(skyfly_projections::bookings::BookingView),
+    ]
 }
 
 fn host_port(url: &str) -> Option<String> {

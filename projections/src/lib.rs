@@ -11,6 +11,7 @@
 //! under a per-projection advisory lock, so each event takes effect exactly once — across crashes,
 //! restarts, a second projector process, and a rebuild switching tables underneath.
 
+pub mod bookings;
 pub mod flights;
 pub mod runtime;
 

@@ -169,3 +169,127 @@ async fn staff_see_projection_lag_and_can_rebuild_while_queries_answer() {
     .await;
     assert!(flight.starts_with("SF100"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customers_list_their_own_bookings_and_staff_filter_and_page_through_all() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let eve = app.customer("eve@example.com").await;
+    let body = |card: &str| {
+        format!(
+            r#"{{"flight_id":"{flight}","cabin":"economy","passengers":[{{"first_name":"A","last_name":"B"}}],
+               "contact":{{"email":"a@example.com"}},"payment":{{"card_number":"{card}","exp_month":12,"exp_year":2030,"cvc":"123"}}}}"#
+        )
+    };
+    let mut ada_ids = Vec::new();
+    for card in ["4242424242424242", "4000000000000002", "4242424242424242"] {
+        let r = app.post("/api/v1/bookings", Some(&ada), &body(card)).await;
+        let written = r.header("x-event-position").unwrap().to_owned();
+        ada_ids.push(r.body["booking_id"].as_str().unwrap().to_owned());
+        // Read-your-writes: the list includes what was just placed.
+        let mine = app
+            .get(
+                &format!("/api/v1/bookings?min_position={written}"),
+                Some(&ada),
+            )
+            .await;
+        assert!(
+            mine.header("x-read-model-position")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                >= written.parse::<u64>().unwrap()
+        );
+        assert_eq!(
+            mine.body["bookings"][0]["booking_id"],
+            ada_ids.last().unwrap().as_str(),
+            "newest first"
+        );
+    }
+    let r = app
+        .post("/api/v1/bookings", Some(&eve), &body("4242424242424242"))
+        .await;
+    let eve_id = r.body["booking_id"].as_str().unwrap().to_owned();
+    // Let the sagas finish and the read model follow.
+    skyfly_tests::eventually(
+        Duration::from_secs(30),
+        "every booking to settle in the read model",
+        || async {
+            app.state.process.nudge();
+            let all = app
+                .get("/api/v1/bookings?status=pending", Some(&staff))
+                .await;
+            (all.body["bookings"].as_array()?.is_empty()).then_some(())
+        },
+    )
+    .await;
+
+    let mine = app.get("/api/v1/bookings", Some(&ada)).await;
+    let ids: Vec<&str> = mine.body["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["booking_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        !ids.contains(&eve_id.as_str()),
+        "a customer sees only their own"
+    );
+    let sneaky = app
+        .get(
+            &format!("/api/v1/bookings?customer_id={}", uuid::Uuid::nil()),
+            Some(&eve),
+        )
+        .await;
+    assert_eq!(
+        sneaky.body["bookings"].as_array().unwrap().len(),
+        1,
+        "a customer cannot widen the filter"
+    );
+
+    let failed = app
+        .get("/api/v1/bookings?status=failed", Some(&staff))
+        .await;
+    assert_eq!(failed.body["bookings"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        failed.body["bookings"][0]["failure_reason"],
+        "card_declined"
+    );
+    let confirmed = app
+        .get(
+            &format!("/api/v1/bookings?status=confirmed&flight_id={flight}"),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(confirmed.body["bookings"].as_array().unwrap().len(), 3);
+
+    // Pages of two: 2 + 2, every booking once, newest first.
+    let first = app.get("/api/v1/bookings?limit=2", Some(&staff)).await;
+    let cursor = first.body["next_cursor"].as_u64().expect("a second page");
+    let second = app
+        .get(
+            &format!("/api/v1/bookings?limit=2&cursor={cursor}"),
+            Some(&staff),
+        )
+        .await;
+    let mut all: Vec<String> = first.body["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second.body["bookings"].as_array().unwrap())
+        .map(|b| b["booking_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all.len(), 4);
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 4, "no booking on two pages");
+    assert_eq!(
+        app.get("/api/v1/bookings?status=lost", Some(&staff))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

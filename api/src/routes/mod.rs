@@ -38,7 +38,7 @@ use utoipa::OpenApi;
         bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
-        queries::search, queries::places, queries::projections, queries::rebuild,
+        queries::search, queries::places, queries::projections, queries::rebuild, queries::bookings,
         audit::events, audit::booking_events,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
@@ -136,7 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/loyalty/{account_id}/revoke", post(loyalty::revoke))
         .route("/loyalty/{account_id}/redeem", post(loyalty::redeem))
         .route("/loyalty/{account_id}/restore", post(loyalty::restore))
-        .route("/bookings", post(bookings::place))
+        .route("/bookings", post(bookings::place).get(queries::bookings))
         .route("/bookings/{booking_id}", get(bookings::get_booking))
         .route("/bookings/{booking_id}/cancel", post(bookings::cancel))
         .route("/bookings/{booking_id}/events", get(audit::booking_events))

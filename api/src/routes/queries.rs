@@ -283,3 +283,119 @@ pub async fn rebuild(
     });
     Ok(StatusCode::ACCEPTED.into_response())
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BookingFilter {
+    /// `pending | confirmed | rejected | failed | cancelled`
+    pub status: Option<String>,
+    /// Staff only.
+    pub flight_id: Option<String>,
+    /// Staff only.
+    pub customer_id: Option<uuid::Uuid>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    pub min_position: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingSummary {
+    pub booking_id: uuid::Uuid,
+    pub locator: String,
+    pub status: String,
+    pub flight_id: String,
+    pub cabin: String,
+    #[schema(value_type = Vec<Object>)]
+    pub passengers: serde_json::Value,
+    pub price: MoneyDto,
+    pub miles_redeemed: i64,
+    #[schema(value_type = Vec<String>)]
+    pub ticket_numbers: serde_json::Value,
+    pub failure_step: Option<String>,
+    pub failure_reason: Option<String>,
+    pub requested_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingList {
+    pub bookings: Vec<BookingSummary>,
+    pub next_cursor: Option<u64>,
+}
+
+const BOOKING_STATUSES: [&str; 5] = ["pending", "confirmed", "rejected", "failed", "cancelled"];
+
+#[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", security(("bearer" = [])), params(BookingFilter),
+    responses((status = 200, body = BookingList), (status = 422, body = Problem)))]
+pub async fn bookings(
+    State(state): State<AppState>,
+    caller: crate::auth::Caller,
+    Query(f): Query<BookingFilter>,
+) -> Result<Response, ApiError> {
+    if let Some(s) = &f.status
+        && !BOOKING_STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::field(
+            "status",
+            "invalid_field",
+            format!("one of {}", BOOKING_STATUSES.join(", ")),
+        ));
+    }
+    // A customer sees only their own bookings, whatever they ask for.
+    let customer = if caller.is_staff() {
+        f.customer_id
+    } else {
+        Some(caller.user_id.0)
+    };
+    let limit = i64::from(f.limit.unwrap_or(50).clamp(1, 200));
+    let at = position(&state, skyfly_projections::bookings::NAME, f.min_position).await?;
+    let rows = sqlx::query(
+        "SELECT booking_id, locator, status, flight_id, cabin, passengers, price_amount, currency, miles_redeemed, \
+         ticket_numbers, failure_step, failure_reason, requested_at, placed_position FROM booking_view \
+         WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2) \
+         AND ($3::text IS NULL OR flight_id = $3) AND ($4::bigint IS NULL OR placed_position < $4) \
+         ORDER BY placed_position DESC LIMIT $5",
+    )
+    .bind(customer)
+    .bind(&f.status)
+    .bind(if caller.is_staff() { f.flight_id.clone() } else { None })
+    .bind(f.cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
+    .bind(limit)
+    .fetch_all(&state.pool)
+    .await?;
+    use sqlx::Row;
+    let mut bookings = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for r in &rows {
+        let currency = skyfly_domain::Currency::parse(r.try_get::<String, _>("currency")?.trim())
+            .map_err(ApiError::internal)?;
+        last = Some(u64::try_from(r.try_get::<i64, _>("placed_position")?).unwrap_or(0));
+        bookings.push(BookingSummary {
+            booking_id: r.try_get("booking_id")?,
+            locator: r.try_get("locator")?,
+            status: r.try_get("status")?,
+            flight_id: r.try_get("flight_id")?,
+            cabin: r.try_get("cabin")?,
+            passengers: r.try_get("passengers")?,
+            price: skyfly_domain::Money::new(r.try_get("price_amount")?, currency).into(),
+            miles_redeemed: r.try_get("miles_redeemed")?,
+            ticket_numbers: r.try_get("ticket_numbers")?,
+            failure_step: r.try_get("failure_step")?,
+            failure_reason: r.try_get("failure_reason")?,
+            requested_at: r.try_get("requested_at")?,
+        });
+    }
+    let next_cursor = if rows.len() as i64 == limit {
+        last
+    } else {
+        None
+    };
+    Ok(with_position(
+        crate::routes::json_ok(&BookingList {
+            bookings,
+            next_cursor,
+        }),
+        at,
+    ))
+}
