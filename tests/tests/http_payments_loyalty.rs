@@ -411,3 +411,93 @@ async fn confirming_a_booking_issues_tickets_once() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let customer = app.customer("miles@example.com").await;
+    let account = app.get("/api/v1/users/me", Some(&customer)).await.body["loyalty_account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b1 = "0193b1c2-0000-7000-8000-000000000201";
+    app.post(
+        &format!("/api/v1/loyalty/{account}/award"),
+        Some(&staff),
+        &format!(r#"{{"booking_id":"{b1}","miles":26000}}"#),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/loyalty/{account}/redeem"),
+        Some(&staff),
+        &format!(r#"{{"booking_id":"{b1}","miles":1000}}"#),
+    )
+    .await;
+
+    let me = app.get("/api/v1/loyalty/account", Some(&customer)).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(
+        (me.body["balance"].as_u64(), me.body["tier"].as_str()),
+        (Some(25_000), Some("silver"))
+    );
+    assert_eq!(
+        me.body["earned_last_365_days"], 26_000,
+        "redemptions do not lower the tier"
+    );
+    assert_eq!(
+        (
+            me.body["next_tier"]["tier"].as_str(),
+            me.body["next_tier"]["miles_needed"].as_u64()
+        ),
+        (Some("gold"), Some(24_000))
+    );
+
+    let history = app.get("/api/v1/loyalty/history", Some(&customer)).await;
+    let kinds: Vec<(&str, i64)> = history.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["miles"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("opened", 0), ("awarded", 26_000), ("redeemed", -1_000)]
+    );
+
+    let tiers = app.get("/api/v1/loyalty/tiers", None).await;
+    let table: Vec<(&str, u64, f64)> = tiers
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tier"].as_str().unwrap(),
+                t["threshold"].as_u64().unwrap(),
+                t["multiplier"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        table,
+        vec![
+            ("blue", 0, 1.0),
+            ("silver", 25_000, 1.25),
+            ("gold", 50_000, 1.5),
+            ("platinum", 75_000, 1.75),
+            ("executive_platinum", 100_000, 2.0)
+        ]
+    );
+    // Staff have no loyalty account of their own.
+    assert_eq!(
+        app.get("/api/v1/loyalty/account", Some(&staff))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/loyalty/account", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

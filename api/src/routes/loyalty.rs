@@ -181,3 +181,115 @@ loyalty_command!(
         })
     }
 );
+
+// ---------------------------------------------------------------------------------------------
+// The customer's own account.
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// `awarded | revoked | redeemed | restored | expired | opened`
+    pub kind: String,
+    /// Positive for miles in, negative for miles out.
+    pub miles: i64,
+    pub booking_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub global_position: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub account_id: Uuid,
+    pub entries: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierView {
+    pub tier: String,
+    /// Miles earned in the last 365 days needed for the tier.
+    pub threshold: u64,
+    /// Earning multiplier, e.g. 1.25.
+    pub multiplier: f64,
+}
+
+fn customer_account(caller: &crate::auth::Caller) -> Result<LoyaltyAccountId, ApiError> {
+    if caller.is_staff() {
+        return Err(ApiError::not_found("loyalty account"));
+    }
+    Ok(LoyaltyAccountId::for_user(caller.user_id))
+}
+
+#[utoipa::path(get, path = "/api/v1/loyalty/account", tag = "loyalty", security(("bearer" = [])),
+    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
+pub async fn my_account(
+    State(state): State<AppState>,
+    caller: crate::auth::Caller,
+) -> Result<Response, ApiError> {
+    let id = customer_account(&caller)?;
+    let (account, version) = state.bus.load::<LoyaltyAccount>(id).await?;
+    let view = AccountView::of(&account, version, state.clock.now())
+        .ok_or_else(|| ApiError::not_found("loyalty account"))?;
+    Ok(crate::routes::json_ok(&view))
+}
+
+#[utoipa::path(get, path = "/api/v1/loyalty/history", tag = "loyalty", security(("bearer" = [])),
+    responses((status = 200, body = History), (status = 404, body = Problem)))]
+pub async fn my_history(
+    State(state): State<AppState>,
+    caller: crate::auth::Caller,
+) -> Result<Response, ApiError> {
+    use skyfly_domain::loyalty::LoyaltyEvent as E;
+    let id = customer_account(&caller)?;
+    let events = state
+        .bus
+        .store()
+        .read_stream(&format!("loyalty-{id}"), 0)
+        .await?;
+    if events.is_empty() {
+        return Err(ApiError::not_found("loyalty account"));
+    }
+    let mut entries = Vec::with_capacity(events.len());
+    for recorded in &events {
+        let event: E = skyfly_domain::event::decode(recorded).map_err(ApiError::internal)?;
+        let signed = |m: u64| i64::try_from(m).unwrap_or(i64::MAX);
+        let (kind, miles, booking) = match event {
+            E::LoyaltyAccountOpened { .. } => ("opened", 0, None),
+            E::MilesAwarded {
+                booking_id, miles, ..
+            } => ("awarded", signed(miles), Some(booking_id.0)),
+            E::MilesRevoked {
+                booking_id, miles, ..
+            } => ("revoked", -signed(miles), Some(booking_id.0)),
+            E::MilesRedeemed {
+                booking_id, miles, ..
+            } => ("redeemed", -signed(miles), Some(booking_id.0)),
+            E::MilesRestored {
+                booking_id, miles, ..
+            } => ("restored", signed(miles), Some(booking_id.0)),
+            E::MilesExpired { miles, .. } => ("expired", -signed(miles), None),
+        };
+        entries.push(HistoryEntry {
+            kind: kind.to_owned(),
+            miles,
+            booking_id: booking,
+            at: recorded.recorded_at,
+            global_position: recorded.global_position,
+        });
+    }
+    Ok(crate::routes::json_ok(&History {
+        account_id: id.0,
+        entries,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/loyalty/tiers", tag = "loyalty", responses((status = 200, body = Vec<TierView>)))]
+pub async fn tiers() -> Response {
+    let tiers: Vec<TierView> = skyfly_domain::loyalty::Tier::ALL
+        .iter()
+        .map(|t| TierView {
+            tier: t.as_str().to_owned(),
+            threshold: t.threshold(),
+            multiplier: t.multiplier_percent() as f64 / 100.0,
+        })
+        .collect();
+    crate::routes::json_ok(&tiers)
+}

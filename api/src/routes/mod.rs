@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         inventory::reserve, inventory::release, inventory::commit,
         payments::create_intent, payments::authorize, payments::capture, payments::void, payments::refund, payments::get_payment,
         loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
+        loyalty::my_account, loyalty::my_history, loyalty::tiers,
         bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
@@ -132,6 +133,9 @@ pub fn router(state: AppState) -> Router {
         .route("/payments/{payment_id}/capture", post(payments::capture))
         .route("/payments/{payment_id}/void", post(payments::void))
         .route("/payments/{payment_id}/refund", post(payments::refund))
+        .route("/loyalty/account", get(loyalty::my_account))
+        .route("/loyalty/history", get(loyalty::my_history))
+        .route("/loyalty/tiers", get(loyalty::tiers))
         .route("/loyalty/{account_id}/award", post(loyalty::award))
         .route("/loyalty/{account_id}/revoke", post(loyalty::revoke))
         .route("/loyalty/{account_id}/redeem", post(loyalty::redeem))
