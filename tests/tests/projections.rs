@@ -202,9 +202,11 @@ async fn a_rebuild_gives_identical_rows_while_queries_keep_answering() {
     let live = rows(&app).await;
 
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (first_answer, answered_once) = tokio::sync::oneshot::channel::<()>();
     let reader = {
         let (pool, stop) = (app.pool.clone(), stop.clone());
         tokio::spawn(async move {
+            let mut first_answer = Some(first_answer);
             let mut answered = 0;
             while !stop.load(Ordering::SeqCst) {
                 let n: i64 = sqlx::query_scalar("SELECT count(*) FROM flight_availability")
@@ -213,11 +215,16 @@ async fn a_rebuild_gives_identical_rows_while_queries_keep_answering() {
                     .expect("queries keep answering");
                 assert!(n > 0, "the live table is never empty during a rebuild");
                 answered += 1;
+                if let Some(tx) = first_answer.take() {
+                    let _ = tx.send(());
+                }
                 tokio::task::yield_now().await;
             }
             answered
         })
     };
+    // The reader is querying before the rebuild starts, and goes on until it has finished.
+    answered_once.await.unwrap();
     let done = rebuild(&app.pool, store.as_ref(), &FlightAvailability, &|_, _| {})
         .await
         .unwrap();
