@@ -26,6 +26,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     pub payments: Arc<dyn PaymentProvider>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Size of the PostgreSQL connection pool.
+    pub max_connections: u32,
 }
 
 impl std::fmt::Debug for Options {
@@ -38,7 +40,9 @@ impl std::fmt::Debug for Options {
 
 /// Connects (creating the database if missing), migrates, loads airports, and builds the state.
 pub async fn build(options: Options) -> anyhow::Result<AppState> {
-    let pool = skyfly_infra::pg::connect_and_migrate(&options.database_url, 32).await?;
+    let pool =
+        skyfly_infra::pg::connect_and_migrate(&options.database_url, options.max_connections)
+            .await?;
     let airports = load_airports(&pool).await?;
     let secret = match options.jwt_secret {
         Some(s) if !s.is_empty() => s,

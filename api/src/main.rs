@@ -40,6 +40,9 @@ struct Settings {
         default_value = "nats://127.0.0.1:4222"
     )]
     nats_url: String,
+    /// Size of the PostgreSQL connection pool.
+    #[arg(long, global = true, env = "SKYFLY_DB_POOL", default_value_t = 32)]
+    db_pool: u32,
     /// Secret for signing access tokens; generated and stored on first start if unset.
     #[arg(long, global = true, env = "SKYFLY_JWT_SECRET", hide_env_values = true)]
     jwt_secret: Option<String>,
@@ -171,6 +174,7 @@ async fn state(settings: &Settings, metrics: bool) -> anyhow::Result<skyfly_api:
         clock: Arc::new(SystemClock),
         payments: Arc::new(BuiltInCardProcessor),
         metrics,
+        max_connections: settings.db_pool,
     })
     .await
     .with_context(|| "could not start: is PostgreSQL reachable at DATABASE_URL?")

@@ -53,6 +53,8 @@ impl TestApp {
             clock: Arc::new(clock.clone()),
             payments: Arc::new(BuiltInCardProcessor),
             metrics: None,
+            // Many tests run at once against one server (100 connections): keep each small.
+            max_connections: 10,
         })
         .await
         .expect("build app state");
@@ -77,6 +79,8 @@ impl TestApp {
             clock: Arc::new(self.clock.clone()),
             payments: Arc::new(BuiltInCardProcessor),
             metrics: None,
+            // Many tests run at once against one server (100 connections): keep each small.
+            max_connections: 10,
         })
         .await
         .expect("rebuild app state");

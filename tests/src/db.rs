@@ -56,7 +56,7 @@ pub async fn fresh_database() -> (String, PgPool) {
         .await
         .expect("create test database");
     let url = with_database(&admin_url, &name);
-    let pool = skyfly_infra::pg::connect_and_migrate(&url, 40)
+    let pool = skyfly_infra::pg::connect_and_migrate(&url, 8)
         .await
         .expect("migrate test database");
     (url, pool)

@@ -63,7 +63,7 @@ impl Server {
     pub fn start(database_url: &str) -> Self {
         use std::io::BufRead;
         let mut child = Command::new(skyfly_bin())
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--db-pool", "8"])
             .env("DATABASE_URL", database_url)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())

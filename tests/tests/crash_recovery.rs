@@ -38,9 +38,10 @@ fn count(pool_url: &str, sql: &str) -> i64 {
         .build()
         .unwrap();
     rt.block_on(async {
-        let pool = sqlx::PgPool::connect(pool_url).await.unwrap();
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-        pool.close().await;
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(pool_url).await.unwrap();
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+        let _ = conn.close().await;
         n
     })
 }

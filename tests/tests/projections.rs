@@ -61,6 +61,13 @@ async fn workload(app: &TestApp) {
         r#"{"booking_id":"0193b1c2-0000-7000-8000-000000000101"}"#,
     )
     .await;
+    // Reference snapshots are taken only once every event is final (another test's transaction
+    // elsewhere in the cluster may hold the watermark back for a moment).
+    let last: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    skyfly_tests::contract::final_head(app.state.bus.store(), u64::try_from(last).unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
