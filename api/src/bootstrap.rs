@@ -93,6 +93,7 @@ pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
     vec![
         Arc::new(skyfly_projections::flights::FlightAvailability),
         Arc::new(skyfly_projections::bookings::BookingView),
+        Arc::new(skyfly_projections::payments::PaymentView),
     ]
 }
 

@@ -13,6 +13,7 @@
 
 pub mod bookings;
 pub mod flights;
+pub mod payments;
 pub mod runtime;
 
 pub use runtime::{Projection, Projector, ProjectorStatus, rebuild};

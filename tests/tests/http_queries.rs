@@ -293,3 +293,75 @@ async fn customers_list_their_own_bookings_and_staff_filter_and_page_through_all
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bookings_payments_are_listed_for_its_owner_and_staff_only() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let eve = app.customer("eve@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&ada),
+            &format!(
+                r#"{{"flight_id":"{flight}","cabin":"economy","passengers":[{{"first_name":"A","last_name":"B"}}],
+                   "contact":{{"email":"a@example.com"}},"payment":{{"card_number":"5555555555554444","exp_month":12,"exp_year":2030,"cvc":"123"}}}}"#
+            ),
+        )
+        .await;
+    let id = r.body["booking_id"].as_str().unwrap().to_owned();
+    let payment = skyfly_tests::eventually(
+        Duration::from_secs(30),
+        "the payment to be captured in the read model",
+        || async {
+            app.state.process.nudge();
+            let list = app
+                .get(&format!("/api/v1/payments?booking_id={id}"), Some(&ada))
+                .await;
+            let p = list.body["payments"].as_array()?.first()?.clone();
+            (p["status"] == "captured").then_some(p)
+        },
+    )
+    .await;
+    assert_eq!(
+        (
+            payment["card"]["brand"].as_str(),
+            payment["card"]["last4"].as_str()
+        ),
+        (Some("mastercard"), Some("4444"))
+    );
+    let direct = app
+        .get(
+            &format!(
+                "/api/v1/payments/{}",
+                payment["payment_id"].as_str().unwrap()
+            ),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(
+        payment["captured"], direct.body["captured"],
+        "the read model agrees with the payment"
+    );
+    assert_eq!(payment["amount"], direct.body["amount"]);
+    let staff_list = app
+        .get(&format!("/api/v1/payments?booking_id={id}"), Some(&staff))
+        .await;
+    assert_eq!(staff_list.body["payments"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get(&format!("/api/v1/payments?booking_id={id}"), Some(&eve))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/payments?booking_id=nope", Some(&ada))
+            .await
+            .status
+            .as_u16()
+            / 100,
+        4
+    );
+}

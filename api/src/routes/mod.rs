@@ -39,7 +39,7 @@ use utoipa::OpenApi;
         bookings::confirm, bookings::place, bookings::get_booking, bookings::cancel,
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
-        queries::search, queries::places, queries::projections, queries::rebuild, queries::bookings,
+        queries::search, queries::places, queries::projections, queries::rebuild, queries::bookings, queries::payments,
         audit::events, audit::booking_events,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/inventory/{flight_id}/reserve", post(inventory::reserve))
         .route("/inventory/{flight_id}/release", post(inventory::release))
         .route("/inventory/{flight_id}/commit", post(inventory::commit))
+        .route("/payments", get(queries::payments))
         .route("/payments/intent", post(payments::create_intent))
         .route("/payments/{payment_id}", get(payments::get_payment))
         .route(

@@ -399,3 +399,97 @@ pub async fn bookings(
         at,
     ))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentFilter {
+    pub booking_id: uuid::Uuid,
+    pub min_position: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentSummary {
+    pub payment_id: uuid::Uuid,
+    pub booking_id: uuid::Uuid,
+    /// `created | authorized | captured | partially_refunded | refunded | voided | declined`
+    pub status: String,
+    pub amount: MoneyDto,
+    pub captured: MoneyDto,
+    pub refunded: MoneyDto,
+    pub card: Option<crate::routes::payments::CardView>,
+    pub decline_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentList {
+    pub payments: Vec<PaymentSummary>,
+}
+
+type PaymentRow = (
+    uuid::Uuid,
+    uuid::Uuid,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+#[utoipa::path(get, path = "/api/v1/payments", tag = "payments", security(("bearer" = [])), params(PaymentFilter),
+    responses((status = 200, body = PaymentList), (status = 404, body = Problem)))]
+pub async fn payments(
+    State(state): State<AppState>,
+    caller: crate::auth::Caller,
+    Query(f): Query<PaymentFilter>,
+) -> Result<Response, ApiError> {
+    if !caller.is_staff() {
+        // Only the booking's owner; for anyone else the booking does not exist.
+        crate::routes::bookings::visible_booking_id(&state, &caller, &f.booking_id.to_string())
+            .await?;
+    }
+    let at = position(&state, skyfly_projections::payments::NAME, f.min_position).await?;
+    let rows: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT payment_id, booking_id, status, amount, currency, captured, refunded, card_brand, card_last4, decline_reason \
+         FROM payment_view WHERE booking_id = $1 ORDER BY created_at",
+    )
+    .bind(f.booking_id)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut payments = Vec::with_capacity(rows.len());
+    for (
+        payment_id,
+        booking_id,
+        status,
+        amount,
+        currency,
+        captured,
+        refunded,
+        brand,
+        last4,
+        decline_reason,
+    ) in rows
+    {
+        let currency =
+            skyfly_domain::Currency::parse(currency.trim()).map_err(ApiError::internal)?;
+        let money = |a: i64| MoneyDto::from(skyfly_domain::Money::new(a, currency));
+        payments.push(PaymentSummary {
+            payment_id,
+            booking_id,
+            status,
+            amount: money(amount),
+            captured: money(captured),
+            refunded: money(refunded),
+            card: brand
+                .zip(last4)
+                .map(|(brand, last4)| crate::routes::payments::CardView { brand, last4 }),
+            decline_reason,
+        });
+    }
+    Ok(with_position(
+        crate::routes::json_ok(&PaymentList { payments }),
+        at,
+    ))
+}

@@ -1,0 +1,124 @@
+//! `payment_view`: one row per payment, for a booking's payments.
+
+use crate::runtime::Projection;
+use async_trait::async_trait;
+use skyfly_domain::event::{RecordedEvent, decode};
+use skyfly_domain::payment::PaymentEvent;
+use sqlx::PgConnection;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PaymentView;
+
+pub const NAME: &str = "payment_view";
+
+fn brand(card: &skyfly_domain::card::CardSummary) -> String {
+    serde_json::to_value(card.brand)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl Projection for PaymentView {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn create(&self, schema: &str) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE {schema}.payment_view (
+                    payment_id     uuid        PRIMARY KEY,
+                    booking_id     uuid        NOT NULL,
+                    status         text        NOT NULL,
+                    amount         bigint      NOT NULL,
+                    currency       char(3)     NOT NULL,
+                    captured       bigint      NOT NULL DEFAULT 0,
+                    refunded       bigint      NOT NULL DEFAULT 0,
+                    card_brand     text,
+                    card_last4     text,
+                    decline_reason text,
+                    created_at     timestamptz NOT NULL,
+                    updated_at     timestamptz NOT NULL
+                )"
+            ),
+            format!("CREATE INDEX ON {schema}.payment_view (booking_id)"),
+        ]
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["payment_view"]
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut PgConnection,
+        schema: &str,
+        event: &RecordedEvent,
+    ) -> Result<(), sqlx::Error> {
+        let Some(id) = event
+            .stream_id
+            .strip_prefix("payment-")
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        else {
+            return Ok(());
+        };
+        let Ok(e) = decode::<PaymentEvent>(event) else {
+            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, "undecodable payment event skipped");
+            return Ok(());
+        };
+        let table = format!("{schema}.payment_view");
+        let at = event.recorded_at;
+        let create = format!(
+            "INSERT INTO {table} (payment_id, booking_id, status, amount, currency, created_at, updated_at) \
+             VALUES ($1, $2, 'created', $3, $4, $5, $5) ON CONFLICT DO NOTHING"
+        );
+        let authorized = format!(
+            "UPDATE {table} SET status = 'authorized', card_brand = $3, card_last4 = $4, updated_at = $2 WHERE payment_id = $1"
+        );
+        let declined = format!(
+            "UPDATE {table} SET status = 'declined', decline_reason = $3, card_brand = coalesce($4, card_brand), \
+             card_last4 = coalesce($5, card_last4), updated_at = $2 WHERE payment_id = $1"
+        );
+        let captured = format!(
+            "UPDATE {table} SET status = 'captured', captured = $3, updated_at = $2 WHERE payment_id = $1"
+        );
+        let voided =
+            format!("UPDATE {table} SET status = 'voided', updated_at = $2 WHERE payment_id = $1");
+        let refunded = format!(
+            "UPDATE {table} SET refunded = $3, status = CASE WHEN $3 >= captured THEN 'refunded' ELSE 'partially_refunded' END, \
+             updated_at = $2 WHERE payment_id = $1"
+        );
+        let query = match e {
+            PaymentEvent::PaymentCreated {
+                booking_id, amount, ..
+            } => sqlx::query(&create)
+                .bind(id)
+                .bind(booking_id.0)
+                .bind(amount.amount)
+                .bind(amount.currency.as_str().to_owned())
+                .bind(at),
+            PaymentEvent::PaymentAuthorized { card, .. } => sqlx::query(&authorized)
+                .bind(id)
+                .bind(at)
+                .bind(brand(&card))
+                .bind(card.last4),
+            PaymentEvent::PaymentDeclined { reason, card, .. } => sqlx::query(&declined)
+                .bind(id)
+                .bind(at)
+                .bind(reason)
+                .bind(card.as_ref().map(brand))
+                .bind(card.map(|c| c.last4)),
+            PaymentEvent::PaymentCaptured { amount, .. } => {
+                sqlx::query(&captured).bind(id).bind(at).bind(amount.amount)
+            }
+            PaymentEvent::PaymentVoided { .. } => sqlx::query(&voided).bind(id).bind(at),
+            PaymentEvent::PaymentRefunded { refunded_total, .. } => sqlx::query(&refunded)
+                .bind(id)
+                .bind(at)
+                .bind(refunded_total.amount),
+        };
+        query.execute(tx).await?;
+        Ok(())
+    }
+}
