@@ -56,8 +56,6 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
         process_store,
         Arc::clone(&options.payments),
     ));
-    // Resumes every saga in flight (and fires deadlines that came due while down), then goes on.
-    tokio::spawn(Arc::clone(&process).run());
     let projectors = read_models()
         .into_iter()
         .map(|projection| {
@@ -71,9 +69,6 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
     for projection in read_models() {
         skyfly_projections::runtime::install(&pool, projection.as_ref()).await?;
     }
-    for projector in &projectors {
-        tokio::spawn(Arc::clone(projector).run());
-    }
     Ok(AppState {
         bus,
         process,
@@ -86,6 +81,16 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
         metrics: options.metrics,
         nats_addr: options.nats_url.as_deref().and_then(host_port),
     })
+}
+
+/// Starts the engine's background work: the process manager (which first resumes every saga in
+/// flight and fires deadlines that came due while down) and one projector per read model. Only
+/// the server runs them; CLI commands do not.
+pub fn start_workers(state: &AppState) {
+    tokio::spawn(Arc::clone(&state.process).run());
+    for projector in &state.projectors {
+        tokio::spawn(Arc::clone(projector).run());
+    }
 }
 
 /// Every read model the engine maintains.

@@ -188,6 +188,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo_days,
         } => {
             let state = state(&cli.settings, true).await?;
+            bootstrap::start_workers(&state);
             if demo {
                 let summary = bootstrap::load_demo(&state, demo_days).await?;
                 println!(

@@ -58,6 +58,7 @@ impl TestApp {
         })
         .await
         .expect("build app state");
+        bootstrap::start_workers(&state);
         let router = skyfly_api::router(state.clone());
         Self {
             state,
@@ -84,6 +85,7 @@ impl TestApp {
         })
         .await
         .expect("rebuild app state");
+        bootstrap::start_workers(&state);
         let router = skyfly_api::router(state.clone());
         Self {
             state,
