@@ -25,3 +25,29 @@ pub async fn observe(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Every query answer carries `X-Read-Model-Position`. Queries served from read models set their
+/// projection's position; the others read aggregates, which are up to date with the log as of the
+/// request, so they carry the log's head taken before the query ran (a lower bound).
+pub async fn read_position(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != axum::http::Method::GET {
+        return next.run(request).await;
+    }
+    let head = skyfly_domain::store::EventStore::head_position(state.bus.store().as_ref())
+        .await
+        .ok();
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key("x-read-model-position")
+        && let Some(head) = head
+        && let Ok(value) = axum::http::HeaderValue::from_str(&head.to_string())
+    {
+        response
+            .headers_mut()
+            .insert("x-read-model-position", value);
+    }
+    response
+}

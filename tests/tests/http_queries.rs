@@ -365,3 +365,37 @@ async fn a_bookings_payments_are_listed_for_its_owner_and_staff_only() {
         4
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_query_answer_carries_a_read_model_position() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let customer = app.customer("c@example.com").await;
+    let written: u64 = sqlx::query_scalar::<_, i64>("SELECT max(global_position) FROM events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap() as u64;
+    skyfly_tests::contract::final_head(app.state.bus.store(), written).await;
+    for (path, token) in [
+        (format!("/api/v1/flights/{flight}"), None),
+        (format!("/api/v1/flights/{flight}/availability"), None),
+        ("/api/v1/users/me".to_owned(), Some(customer.as_str())),
+        (
+            "/api/v1/loyalty/account".to_owned(),
+            Some(customer.as_str()),
+        ),
+        ("/api/v1/loyalty/tiers".to_owned(), None),
+        ("/api/v1/admin/faults".to_owned(), Some(staff.as_str())),
+        ("/api/v1/admin/sagas".to_owned(), Some(staff.as_str())),
+    ] {
+        let r = app.get(&path, token).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+        let at: u64 = r
+            .header("x-read-model-position")
+            .unwrap_or_else(|| panic!("{path} has no X-Read-Model-Position"))
+            .parse()
+            .unwrap();
+        assert!(at >= written, "{path}: {at} < {written}");
+    }
+}

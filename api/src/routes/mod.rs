@@ -155,7 +155,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/faults/{fault_id}",
             axum::routing::delete(faults::disarm),
         )
-        .fallback(|| async { ApiError::not_found("route") });
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::read_position,
+        ));
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
