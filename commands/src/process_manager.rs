@@ -584,11 +584,7 @@ impl ProcessManager {
         };
         Ok(match step {
             ForwardStep::ReserveSeats => {
-                let hold_until = self
-                    .bus
-                    .load::<BookingSaga>(id)
-                    .await?
-                    .0
+                let hold_until = saga
                     .seat_hold_until()
                     .unwrap_or(now + chrono::Duration::minutes(15));
                 let command = InventoryCommand::ReserveSeats(ReserveSeats {

@@ -9,9 +9,7 @@ use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
+use crate::pg::backend;
 
 #[derive(Debug, Clone)]
 pub struct PgProcessStore {

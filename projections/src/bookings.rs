@@ -3,7 +3,7 @@
 use crate::runtime::Projection;
 use async_trait::async_trait;
 use skyfly_domain::booking::BookingEvent;
-use skyfly_domain::event::{RecordedEvent, decode};
+use skyfly_domain::event::RecordedEvent;
 use sqlx::PgConnection;
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -56,15 +56,10 @@ impl Projection for BookingView {
         schema: &str,
         event: &RecordedEvent,
     ) -> Result<(), sqlx::Error> {
-        let Some(id) = event
-            .stream_id
-            .strip_prefix("booking-")
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        else {
+        let Some((id, e)) = crate::runtime::decode_in::<BookingEvent>(event, "booking") else {
             return Ok(());
         };
-        let Ok(e) = decode::<BookingEvent>(event) else {
-            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, "undecodable booking event skipped");
+        let Ok(id) = uuid::Uuid::parse_str(id) else {
             return Ok(());
         };
         let table = format!("{schema}.booking_view");

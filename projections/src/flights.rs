@@ -2,7 +2,7 @@
 
 use crate::runtime::Projection;
 use async_trait::async_trait;
-use skyfly_domain::event::{RecordedEvent, decode};
+use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::inventory::{InventoryEvent, SeatState};
 use sqlx::PgConnection;
 
@@ -53,14 +53,10 @@ impl Projection for FlightAvailability {
         schema: &str,
         event: &RecordedEvent,
     ) -> Result<(), sqlx::Error> {
-        if !event.stream_id.starts_with("flight-") {
-            return Ok(());
-        }
-        let Ok(e) = decode::<InventoryEvent>(event) else {
-            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, "undecodable inventory event skipped");
+        let Some((flight_id, e)) = crate::runtime::decode_in::<InventoryEvent>(event, "flight")
+        else {
             return Ok(());
         };
-        let flight_id = event.stream_id.trim_start_matches("flight-");
         let table = format!("{schema}.flight_availability");
         match e {
             InventoryEvent::FlightScheduled {

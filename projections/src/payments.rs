@@ -2,7 +2,7 @@
 
 use crate::runtime::Projection;
 use async_trait::async_trait;
-use skyfly_domain::event::{RecordedEvent, decode};
+use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::payment::PaymentEvent;
 use sqlx::PgConnection;
 
@@ -56,15 +56,10 @@ impl Projection for PaymentView {
         schema: &str,
         event: &RecordedEvent,
     ) -> Result<(), sqlx::Error> {
-        let Some(id) = event
-            .stream_id
-            .strip_prefix("payment-")
-            .and_then(|s| uuid::Uuid::parse_str(s).ok())
-        else {
+        let Some((id, e)) = crate::runtime::decode_in::<PaymentEvent>(event, "payment") else {
             return Ok(());
         };
-        let Ok(e) = decode::<PaymentEvent>(event) else {
-            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, "undecodable payment event skipped");
+        let Ok(id) = uuid::Uuid::parse_str(id) else {
             return Ok(());
         };
         let table = format!("{schema}.payment_view");

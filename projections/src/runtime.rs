@@ -29,6 +29,23 @@ pub trait Projection: Send + Sync + 'static {
     ) -> Result<(), sqlx::Error>;
 }
 
+/// The event as `E` with its stream's id, if it belongs to streams of `category` (`"booking"`
+/// for `booking-<id>`). An event of the category that does not decode is logged and skipped: a
+/// read model must not stop on one it cannot read.
+pub fn decode_in<'e, E: skyfly_domain::DomainEvent>(
+    event: &'e RecordedEvent,
+    category: &str,
+) -> Option<(&'e str, E)> {
+    let id = event.stream_id.strip_prefix(category)?.strip_prefix('-')?;
+    match skyfly_domain::event::decode::<E>(event) {
+        Ok(e) => Some((id, e)),
+        Err(err) => {
+            tracing::warn!(event_id = %event.event_id, event_type = %event.event_type, error = %err, "undecodable event skipped");
+            None
+        }
+    }
+}
+
 /// Where a projector is and how far behind.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProjectorStatus {
