@@ -38,8 +38,22 @@ impl std::fmt::Debug for Options {
     }
 }
 
+/// Where events and the process managers' state live. PostgreSQL (the database of `Options`)
+/// unless given; scenarios and tests may give the in-memory adapters (accounts, idempotency keys
+/// and read models stay in PostgreSQL).
+#[derive(Clone, Default)]
+pub struct Stores {
+    pub events: Option<Arc<dyn EventStore>>,
+    pub process: Option<Arc<dyn skyfly_domain::process::ProcessStore>>,
+}
+
 /// Connects (creating the database if missing), migrates, loads airports, and builds the state.
 pub async fn build(options: Options) -> anyhow::Result<AppState> {
+    build_with(options, Stores::default()).await
+}
+
+/// [`build`], with the event and process stores chosen by the caller.
+pub async fn build_with(options: Options, stores: Stores) -> anyhow::Result<AppState> {
     let pool =
         skyfly_infra::pg::connect_and_migrate(&options.database_url, options.max_connections)
             .await?;
@@ -48,9 +62,13 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
         Some(s) if !s.is_empty() => s,
         _ => stored_secret(&pool).await?,
     };
-    let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
+    let store: Arc<dyn EventStore> = stores
+        .events
+        .unwrap_or_else(|| Arc::new(PgEventStore::new(pool.clone())));
     let bus = Arc::new(CommandBus::new(store, Arc::clone(&options.clock)));
-    let process_store = Arc::new(skyfly_infra::process::PgProcessStore::new(pool.clone()));
+    let process_store = stores
+        .process
+        .unwrap_or_else(|| Arc::new(skyfly_infra::process::PgProcessStore::new(pool.clone())));
     let process = Arc::new(skyfly_commands::ProcessManager::new(
         Arc::clone(&bus),
         process_store,
@@ -67,7 +85,12 @@ pub async fn build(options: Options) -> anyhow::Result<AppState> {
         })
         .collect::<Vec<_>>();
     for projection in read_models() {
-        skyfly_projections::runtime::install(&pool, projection.as_ref()).await?;
+        if skyfly_projections::runtime::install(&pool, projection.as_ref()).await? {
+            tracing::warn!(
+                projection = projection.name(),
+                "read model built by another release: the projector rebuilds it"
+            );
+        }
     }
     Ok(AppState {
         bus,
@@ -99,6 +122,9 @@ pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
         Arc::new(skyfly_projections::flights::FlightAvailability),
         Arc::new(skyfly_projections::bookings::BookingView),
         Arc::new(skyfly_projections::payments::PaymentView),
+        Arc::new(skyfly_projections::documents::SagaView::default()),
+        Arc::new(skyfly_projections::documents::LoyaltyAccounts::default()),
+        Arc::new(skyfly_projections::loyalty::LoyaltyHistory),
     ]
 }
 

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod routes;
+pub mod scenario;
 pub mod state;
 
 pub use routes::router;

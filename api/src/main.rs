@@ -84,6 +84,27 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Scenario files (fixtures/README.md): run them against the engine on a virtual clock.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Run scenario files, or every `*.toml` of directories; each in a scratch database on the
+    /// PostgreSQL server of DATABASE_URL (created and dropped). Exits non-zero if one fails.
+    Run {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// The event store to run on: memory, postgres, or both.
+        #[arg(long, default_value = "both", value_parser = ["memory", "postgres", "both"])]
+        store: String,
+        /// Scenarios run at once.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,12 +166,17 @@ enum ImportCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // A scenario run prints its own report; the engine's logs would drown it (RUST_LOG still wins).
+    let default_filter = match cli.command {
+        Command::Scenario { .. } => "error",
+        _ => "info,sqlx=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )
         .init();
-    let cli = Cli::parse();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -212,6 +238,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             axum::serve(listener, skyfly_api::router(state))
                 .with_graceful_shutdown(shutdown())
                 .await?;
+        }
+        Command::Scenario {
+            command: ScenarioCommand::Run { paths, store, jobs },
+        } => {
+            use skyfly_api::scenario::StoreKind;
+            let stores = match store.as_str() {
+                "memory" => vec![StoreKind::Memory],
+                "postgres" => vec![StoreKind::Postgres],
+                _ => vec![StoreKind::Memory, StoreKind::Postgres],
+            };
+            let all_passed = skyfly_api::scenario::run_and_print(
+                &paths,
+                &stores,
+                &cli.settings.database_url,
+                jobs,
+            )
+            .await?;
+            if !all_passed {
+                std::process::exit(1);
+            }
         }
         Command::Migrate => {
             skyfly_infra::pg::connect_and_migrate(&cli.settings.database_url, 2).await?;

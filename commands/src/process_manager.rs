@@ -18,13 +18,14 @@ use skyfly_domain::booking::{
 use skyfly_domain::card::{PaymentProvider, ProviderError, TokenAuthorizationRequest};
 use skyfly_domain::event::{Actor, Metadata};
 use skyfly_domain::faults::{BOARD_ID, FaultBoard, FaultCommand, FaultEffect, TriggerFault, roll};
-use skyfly_domain::ids::{BookingId, CommandId};
+use skyfly_domain::ids::{BookingId, CommandId, LoyaltyAccountId};
 use skyfly_domain::inventory::{
     CommitSeats, FlightInventory, InventoryCommand, InventoryError, ReleaseReason, ReleaseSeats,
     ReserveSeats,
 };
 use skyfly_domain::loyalty::{
-    Accrual, AwardMiles, LoyaltyAccount, LoyaltyCommand, RedeemMiles, RestoreMiles, RevokeMiles,
+    Accrual, AwardMiles, ExpireMiles, LoyaltyAccount, LoyaltyCommand, LoyaltyEvent, RedeemMiles,
+    RestoreMiles, RevokeMiles,
 };
 use skyfly_domain::payment::{
     CapturePayment, CreatePayment, Payment, PaymentCommand, PaymentError, RecordAuthorization,
@@ -172,49 +173,46 @@ impl ProcessManager {
     }
 
     /// Follows the global log from its checkpoint: queues sagas that were started, retried or
-    /// cancelled, and keeps the index of seat holds that will expire.
+    /// cancelled, and keeps the indexes of seat holds and miles that will expire.
     async fn follow(&self) {
+        let mut position = 0;
+        while !self.is_stopped() {
+            match self.follow_once().await {
+                Ok((0, at)) => {
+                    position = at;
+                    self.bus.store().wait_for_events(position).await;
+                }
+                Ok((_, at)) => {
+                    position = at;
+                    self.wake.notify_one();
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, position, "follower could not handle the log; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    /// Handles the log from the follower's checkpoint up to what is readable now, in batches;
+    /// returns how many events and the new checkpoint. (`run` does this continuously; scenarios
+    /// and tests that drive the engine step by step call it directly.)
+    pub async fn follow_once(&self) -> Result<(usize, u64), StoreError> {
         const FOLLOWER: &str = "booking_saga_follower";
         let store = Arc::clone(self.bus.store());
-        let mut position = loop {
-            match self.process.checkpoint(FOLLOWER).await {
-                Ok(p) => break p,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the follower checkpoint; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        };
-        while !self.is_stopped() {
-            let batch = match store.read_all(position, 500).await {
-                Ok(batch) => batch,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the log; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
+        let mut position = self.process.checkpoint(FOLLOWER).await?;
+        let mut handled = 0;
+        loop {
+            let batch = store.read_all(position, 500).await?;
             if batch.is_empty() {
-                store.wait_for_events(position).await;
-                continue;
+                return Ok((handled, position));
             }
-            let mut handled = true;
             for event in &batch {
-                if let Err(e) = self.observe(event).await {
-                    tracing::warn!(error = %e, "follower could not handle an event; retrying");
-                    handled = false;
-                    break;
-                }
+                self.observe(event).await?;
                 position = event.global_position;
+                handled += 1;
             }
-            if let Err(e) = self.process.save_checkpoint(FOLLOWER, position).await {
-                tracing::warn!(error = %e, "cannot save the follower checkpoint");
-            }
-            if handled {
-                self.wake.notify_one();
-            } else {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            self.process.save_checkpoint(FOLLOWER, position).await?;
         }
     }
 
@@ -258,6 +256,28 @@ impl ProcessManager {
                     self.process.unhold(&f, b).await?;
                 }
             }
+            // Every lot that gains miles will expire: awards, and restored slices (whose lot may
+            // have expired meanwhile, then they are due at once).
+            "MilesAwarded" | "MilesRestored" => {
+                let account = event
+                    .stream_id
+                    .strip_prefix("loyalty-")
+                    .and_then(|a| uuid::Uuid::parse_str(a).ok())
+                    .map(LoyaltyAccountId);
+                let decoded = skyfly_domain::event::decode::<LoyaltyEvent>(event);
+                let expiries: Vec<DateTime<Utc>> = match decoded {
+                    Ok(LoyaltyEvent::MilesAwarded { expires_at, .. }) => vec![expires_at],
+                    Ok(LoyaltyEvent::MilesRestored { lots, .. }) => {
+                        lots.iter().map(|l| l.expires_at).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if let Some(account) = account {
+                    for at in expiries {
+                        self.process.schedule_expiry(account, at).await?;
+                    }
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -293,6 +313,37 @@ impl ProcessManager {
         Ok(due.len())
     }
 
+    /// Expires the miles of every lot that came due (also those that came due while down).
+    pub async fn expire_miles(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let due = self.process.due_expiries(now, 256).await?;
+        for (account, at) in &due {
+            let command_id =
+                CommandId::derived(&format!("expire-miles/{account}/{}", at.timestamp_micros()));
+            let command = LoyaltyCommand::ExpireMiles(ExpireMiles { at: *at });
+            let meta = Metadata::new(command_id, system());
+            match self
+                .bus
+                .execute::<LoyaltyAccount>(*account, Envelope::new(command, meta))
+                .await
+            {
+                Ok(_) | Err(CommandError::Rejected(_)) => {
+                    self.process.expiry_done(*account, *at).await?
+                }
+                Err(CommandError::Store(e)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(%account, error = %e, "miles could not be expired")
+                }
+            }
+        }
+        Ok(due.len())
+    }
+
+    /// The earliest time a saga in flight next needs attention (a deadline, a retry's backoff).
+    pub async fn next_wake_up(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.process.next_wake().await
+    }
+
     async fn idle(&self) {
         let until_next = match self.process.next_wake().await {
             Ok(Some(at)) => (at - self.now()).to_std().unwrap_or(Duration::ZERO),
@@ -305,7 +356,7 @@ impl ProcessManager {
 
     /// Drives every saga due now; returns how many were driven.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
-        let expired = self.expire_holds().await?;
+        let expired = self.expire_holds().await? + self.expire_miles().await?;
         let due = self.process.due(self.now(), 256).await?;
         let mine: Vec<_> = {
             let mut driving = self

@@ -2,7 +2,7 @@
 //! the events themselves — its position in the global log, and which sagas are in flight and when
 //! each next needs attention (its durable deadline).
 
-use crate::ids::{BookingId, FlightId};
+use crate::ids::{BookingId, FlightId, LoyaltyAccountId};
 use crate::store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -49,4 +49,25 @@ pub trait ProcessStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<(FlightId, BookingId)>, StoreError>;
+
+    /// Miles on `account` expire at `at` (a lot's expiry): the process expires them then.
+    async fn schedule_expiry(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Expiries due at `now`, oldest first.
+    async fn due_expiries(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(LoyaltyAccountId, DateTime<Utc>)>, StoreError>;
+
+    /// The expiry at `at` was carried out.
+    async fn expiry_done(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }

@@ -99,6 +99,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// The position of the last readable event (0 for an empty log).
     async fn head_position(&self) -> Result<u64, StoreError>;
 
+    /// The position of the last committed event, readable or not yet (a store whose events are
+    /// readable as soon as they are committed answers `head_position`). Waiting until
+    /// `head_position` reaches it is waiting until everything written so far can be read.
+    async fn committed_head(&self) -> Result<u64, StoreError> {
+        self.head_position().await
+    }
+
     /// What a recorded command appended, if the command id is recorded.
     async fn recorded_command(&self, command_id: CommandId)
     -> Result<Option<Appended>, StoreError>;

@@ -316,6 +316,14 @@ impl EventStore for PgEventStore {
         let _ = tokio::time::timeout(Duration::from_secs(1), rx.changed()).await;
     }
 
+    async fn committed_head(&self) -> Result<u64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT max(global_position) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(head.map_or(0, to_u64))
+    }
+
     async fn head_position(&self) -> Result<u64, StoreError> {
         let head: Option<i64> = sqlx::query_scalar(
             "SELECT max(global_position) FROM events WHERE global_position < skyfly_watermark()",

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use skyfly_domain::ids::{BookingId, FlightId};
+use skyfly_domain::ids::{BookingId, FlightId, LoyaltyAccountId};
 use skyfly_domain::process::ProcessStore;
 use skyfly_domain::store::StoreError;
 use sqlx::PgPool;
@@ -140,6 +140,56 @@ impl ProcessStore for PgProcessStore {
             .filter_map(|(f, b)| FlightId::parse(&f).ok().map(|f| (f, BookingId(b))))
             .collect())
     }
+
+    async fn schedule_expiry(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO miles_expiries (account_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(account.0)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn due_expiries(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(LoyaltyAccountId, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(uuid::Uuid, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT account_id, expires_at FROM miles_expiries WHERE expires_at <= $1 \
+             ORDER BY expires_at, account_id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(a, at)| (LoyaltyAccountId(a), at))
+            .collect())
+    }
+
+    async fn expiry_done(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM miles_expiries WHERE account_id = $1 AND expires_at = $2")
+            .bind(account.0)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
 }
 
 /// The in-memory process store, for fast tests and scenarios.
@@ -153,6 +203,7 @@ struct MemoryInner {
     checkpoints: HashMap<String, u64>,
     wakeups: HashMap<BookingId, (Option<DateTime<Utc>>, u64)>,
     holds: HashMap<(FlightId, BookingId), DateTime<Utc>>,
+    expiries: std::collections::BTreeSet<(DateTime<Utc>, LoyaltyAccountId)>,
     sequence: u64,
 }
 
@@ -240,5 +291,38 @@ impl ProcessStore for MemoryProcessStore {
             .collect();
         due.sort_by_key(|d| d.0);
         Ok(due.into_iter().take(limit).map(|(_, k)| k).collect())
+    }
+
+    async fn schedule_expiry(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().expiries.insert((at, account));
+        Ok(())
+    }
+
+    async fn due_expiries(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(LoyaltyAccountId, DateTime<Utc>)>, StoreError> {
+        Ok(self
+            .lock()
+            .expiries
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|(at, a)| (*a, *at))
+            .collect())
+    }
+
+    async fn expiry_done(
+        &self,
+        account: LoyaltyAccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().expiries.remove(&(at, account));
+        Ok(())
     }
 }

@@ -35,6 +35,8 @@ impl Projection for BookingView {
                     failure_step    text,
                     failure_reason  text,
                     refunded_amount bigint,
+                    miles_awarded   bigint      NOT NULL DEFAULT 0,
+                    version         bigint      NOT NULL,
                     requested_at    timestamptz NOT NULL,
                     placed_position bigint      NOT NULL,
                     updated_at      timestamptz NOT NULL
@@ -56,6 +58,11 @@ impl Projection for BookingView {
         schema: &str,
         event: &RecordedEvent,
     ) -> Result<(), sqlx::Error> {
+        if let Some((_, e)) =
+            crate::runtime::decode_in::<skyfly_domain::loyalty::LoyaltyEvent>(event, "loyalty")
+        {
+            return miles(tx, schema, &e).await;
+        }
         let Some((id, e)) = crate::runtime::decode_in::<BookingEvent>(event, "booking") else {
             return Ok(());
         };
@@ -63,9 +70,12 @@ impl Projection for BookingView {
             return Ok(());
         };
         let table = format!("{schema}.booking_view");
-        let set =
-            |sql: &str| format!("UPDATE {table} SET {sql}, updated_at = $2 WHERE booking_id = $1");
+        let version = i64::try_from(event.stream_version).unwrap_or(i64::MAX);
         let at = event.recorded_at;
+        // Every change moves the version and `updated_at`: $1 booking, $2 time, $3 version.
+        let set = |sql: &str| {
+            format!("UPDATE {table} SET {sql}updated_at = $2, version = $3 WHERE booking_id = $1")
+        };
         match e {
             BookingEvent::BookingRequested {
                 locator,
@@ -84,8 +94,8 @@ impl Projection for BookingView {
                     .collect();
                 sqlx::query(&format!(
                     "INSERT INTO {table} (booking_id, locator, customer_id, status, flight_id, cabin, passengers, price_amount, \
-                     currency, miles_redeemed, requested_at, placed_position, updated_at) \
-                     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"
+                     currency, miles_redeemed, requested_at, placed_position, updated_at, version) \
+                     VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING"
                 ))
                 .bind(id)
                 .bind(locator.to_string())
@@ -99,44 +109,56 @@ impl Projection for BookingView {
                 .bind(requested_at)
                 .bind(i64::try_from(event.global_position).unwrap_or(i64::MAX))
                 .bind(at)
+                .bind(version)
                 .execute(tx)
                 .await?;
             }
             BookingEvent::BookingConfirmed { ticket_numbers, .. } => {
-                sqlx::query(&set("status = 'confirmed', ticket_numbers = $3"))
+                sqlx::query(&set("status = 'confirmed', ticket_numbers = $4, "))
                     .bind(id)
                     .bind(at)
+                    .bind(version)
                     .bind(serde_json::json!(ticket_numbers))
                     .execute(tx)
                     .await?;
             }
             BookingEvent::BookingRejected { reason, .. } => {
                 sqlx::query(&set(
-                    "status = 'rejected', failure_step = 'reserve_seats', failure_reason = $3",
+                    "status = 'rejected', failure_step = 'reserve_seats', failure_reason = $4, ",
                 ))
                 .bind(id)
                 .bind(at)
+                .bind(version)
                 .bind(reason)
                 .execute(tx)
                 .await?;
             }
             BookingEvent::BookingFailed { step, reason, .. } => {
                 sqlx::query(&set(
-                    "status = 'failed', failure_step = $3, failure_reason = $4",
+                    "status = 'failed', failure_step = $4, failure_reason = $5, ",
                 ))
                 .bind(id)
                 .bind(at)
+                .bind(version)
                 .bind(step.as_str())
                 .bind(reason)
                 .execute(tx)
                 .await?;
             }
             // Still confirmed until the cancellation completes (as the booking endpoint shows it).
-            BookingEvent::BookingCancellationRequested { .. } => {}
-            BookingEvent::BookingCancelled { refunded, .. } => {
-                sqlx::query(&set("status = 'cancelled', refunded_amount = $3"))
+            BookingEvent::BookingCancellationRequested { .. } => {
+                sqlx::query(&set(""))
                     .bind(id)
                     .bind(at)
+                    .bind(version)
+                    .execute(tx)
+                    .await?;
+            }
+            BookingEvent::BookingCancelled { refunded, .. } => {
+                sqlx::query(&set("status = 'cancelled', refunded_amount = $4, "))
+                    .bind(id)
+                    .bind(at)
+                    .bind(version)
                     .bind(refunded.amount)
                     .execute(tx)
                     .await?;
@@ -144,4 +166,30 @@ impl Projection for BookingView {
         }
         Ok(())
     }
+}
+
+/// Miles a booking earned, net of what was taken back.
+async fn miles(
+    tx: &mut PgConnection,
+    schema: &str,
+    event: &skyfly_domain::loyalty::LoyaltyEvent,
+) -> Result<(), sqlx::Error> {
+    use skyfly_domain::loyalty::LoyaltyEvent as E;
+    let (booking, delta) = match event {
+        E::MilesAwarded {
+            booking_id, miles, ..
+        } => (booking_id, i64::try_from(*miles).unwrap_or(i64::MAX)),
+        E::MilesRevoked {
+            booking_id, miles, ..
+        } => (booking_id, -i64::try_from(*miles).unwrap_or(i64::MAX)),
+        _ => return Ok(()),
+    };
+    sqlx::query(&format!(
+        "UPDATE {schema}.booking_view SET miles_awarded = miles_awarded + $2 WHERE booking_id = $1"
+    ))
+    .bind(booking.0)
+    .bind(delta)
+    .execute(tx)
+    .await?;
+    Ok(())
 }

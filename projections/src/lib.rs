@@ -12,7 +12,9 @@
 //! restarts, a second projector process, and a rebuild switching tables underneath.
 
 pub mod bookings;
+pub mod documents;
 pub mod flights;
+pub mod loyalty;
 pub mod payments;
 pub mod runtime;
 

@@ -27,6 +27,20 @@ pub trait Projection: Send + Sync + 'static {
         schema: &str,
         event: &RecordedEvent,
     ) -> Result<(), sqlx::Error>;
+
+    /// Applies a batch of events in log order, inside the batch's transaction. The default applies
+    /// them one by one; a projection may do better (one read and one write per batch).
+    async fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        schema: &str,
+        events: &[RecordedEvent],
+    ) -> Result<(), sqlx::Error> {
+        for event in events {
+            self.apply(tx, schema, event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The event as `E` with its stream's id, if it belongs to streams of `category` (`"booking"`
@@ -64,28 +78,45 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Creates the live tables and the checkpoint row if they do not exist.
-pub async fn install(pool: &PgPool, projection: &dyn Projection) -> Result<(), sqlx::Error> {
+/// The statements a projection's tables are created with: stored with its checkpoint, so a
+/// release that changes them is noticed.
+pub fn definition(projection: &dyn Projection) -> String {
+    projection.create("public").join(";\n")
+}
+
+/// Creates the live tables and the checkpoint row if they do not exist. Returns `true` if the
+/// live tables were built with another definition (an older release): the read model has to be
+/// rebuilt, which the projector does before it follows the log.
+pub async fn install(pool: &PgPool, projection: &dyn Projection) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(lock_key(projection.name()))
         .execute(&mut *tx)
         .await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM projection_checkpoints WHERE name = $1)")
+    let definition = definition(projection);
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT definition FROM projection_checkpoints WHERE name = $1")
             .bind(projection.name())
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-    if !exists {
-        for statement in projection.create("public") {
-            sqlx::query(&statement).execute(&mut *tx).await?;
-        }
-        sqlx::query("INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0)")
+    let stale = match stored {
+        Some(stored) => stored.as_deref() != Some(definition.as_str()),
+        None => {
+            for statement in projection.create("public") {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO projection_checkpoints (name, position, definition) VALUES ($1, 0, $2)",
+            )
             .bind(projection.name())
+            .bind(&definition)
             .execute(&mut *tx)
             .await?;
-    }
-    tx.commit().await
+            false
+        }
+    };
+    tx.commit().await?;
+    Ok(stale)
 }
 
 /// Applies events after the stored checkpoint, up to `limit`, in one transaction. Returns how many
@@ -116,9 +147,7 @@ pub async fn apply_batch(
     let Some(last) = batch.last().map(|e| e.global_position) else {
         return Ok(0);
     };
-    for event in &batch {
-        projection.apply(&mut tx, schema, event).await?;
-    }
+    projection.apply_all(&mut tx, schema, &batch).await?;
     sqlx::query(
         "UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1",
     )
@@ -188,10 +217,30 @@ impl Projector {
         }
     }
 
-    /// Runs until the task is dropped.
+    /// Runs until the task is dropped. A read model built by an older release (other table
+    /// definitions) is rebuilt from the log first; the old tables answer meanwhile.
     pub async fn run(self: Arc<Self>) {
-        if let Err(e) = install(&self.pool, self.projection.as_ref()).await {
-            tracing::error!(projection = self.name(), error = %e, "cannot install the read model");
+        match install(&self.pool, self.projection.as_ref()).await {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::warn!(
+                    projection = self.name(),
+                    "read model definition changed; rebuilding it from the log"
+                );
+                if let Err(e) = rebuild(
+                    &self.pool,
+                    self.store.as_ref(),
+                    self.projection.as_ref(),
+                    &|_, _| {},
+                )
+                .await
+                {
+                    tracing::error!(projection = self.name(), error = %e, "rebuild failed");
+                }
+            }
+            Err(e) => {
+                tracing::error!(projection = self.name(), error = %e, "cannot install the read model");
+            }
         }
         loop {
             match self.catch_up().await {
@@ -311,9 +360,7 @@ pub async fn rebuild(
         let Some(last) = batch.last().map(|e| e.global_position) else {
             break;
         };
-        for event in &batch {
-            projection.apply(&mut tx, &schema, event).await?;
-        }
+        projection.apply_all(&mut tx, &schema, &batch).await?;
         done += batch.len() as u64;
         position = to_i64(last);
     }
@@ -326,10 +373,12 @@ pub async fn rebuild(
             .await?;
     }
     sqlx::query(
-        "UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1",
+        "INSERT INTO projection_checkpoints (name, position, definition) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET position = $2, definition = $3, updated_at = now()",
     )
     .bind(name)
     .bind(position)
+    .bind(definition(projection))
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")

@@ -212,3 +212,22 @@ impl TestApp {
             .expect("count events")
     }
 }
+
+/// A `POST /bookings` body: `passengers` people on `flight` in `cabin`, paid with `card`, with
+/// `redeem` miles.
+pub fn booking_body(
+    flight: &str,
+    cabin: &str,
+    passengers: usize,
+    card: &str,
+    redeem: u64,
+) -> String {
+    let people: Vec<String> = (0..passengers)
+        .map(|i| format!(r#"{{"first_name":"P{i}","last_name":"Test"}}"#))
+        .collect();
+    format!(
+        r#"{{"flight_id":"{flight}","cabin":"{cabin}","passengers":[{}],"contact":{{"email":"p@example.com"}},
+            "payment":{{"card_number":"{card}","exp_month":12,"exp_year":2030,"cvc":"123"}},"redeem_miles":{redeem}}}"#,
+        people.join(",")
+    )
+}

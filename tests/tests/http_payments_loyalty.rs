@@ -428,14 +428,34 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
         &format!(r#"{{"booking_id":"{b1}","miles":26000}}"#),
     )
     .await;
-    app.post(
-        &format!("/api/v1/loyalty/{account}/redeem"),
-        Some(&staff),
-        &format!(r#"{{"booking_id":"{b1}","miles":1000}}"#),
-    )
-    .await;
+    let redeemed = app
+        .post(
+            &format!("/api/v1/loyalty/{account}/redeem"),
+            Some(&staff),
+            &format!(r#"{{"booking_id":"{b1}","miles":1000}}"#),
+        )
+        .await;
+    // Read-your-writes: the account and history are read models.
+    let written: u64 = redeemed
+        .header("x-event-position")
+        .unwrap()
+        .parse()
+        .unwrap();
 
-    let me = app.get("/api/v1/loyalty/account", Some(&customer)).await;
+    let me = app
+        .get(
+            &format!("/api/v1/loyalty/account?min_position={written}"),
+            Some(&customer),
+        )
+        .await;
+    assert!(
+        me.header("x-read-model-position")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= written,
+        "answered from a read model that includes the redemption"
+    );
     assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
     assert_eq!(
         (me.body["balance"].as_u64(), me.body["tier"].as_str()),
@@ -453,7 +473,12 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
         (Some("gold"), Some(24_000))
     );
 
-    let history = app.get("/api/v1/loyalty/history", Some(&customer)).await;
+    let history = app
+        .get(
+            &format!("/api/v1/loyalty/history?min_position={written}"),
+            Some(&customer),
+        )
+        .await;
     let kinds: Vec<(&str, i64)> = history.body["entries"]
         .as_array()
         .unwrap()

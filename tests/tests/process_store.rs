@@ -1,7 +1,7 @@
 //! The process-manager store contract, against both adapters.
 
 use chrono::{Duration, TimeZone, Utc};
-use skyfly_domain::ids::BookingId;
+use skyfly_domain::ids::{BookingId, LoyaltyAccountId};
 use skyfly_domain::process::ProcessStore;
 use skyfly_infra::process::{MemoryProcessStore, PgProcessStore};
 use std::sync::Arc;
@@ -71,6 +71,37 @@ async fn contract(store: Arc<dyn ProcessStore>) {
             .is_empty()
     );
     assert_eq!(store.next_wake().await.unwrap(), None);
+
+    // Miles expiries: due oldest first, one entry per (account, instant), done once carried out.
+    let (x, y) = (
+        LoyaltyAccountId(Uuid::now_v7()),
+        LoyaltyAccountId(Uuid::now_v7()),
+    );
+    let year = t0 + Duration::days(365);
+    store
+        .schedule_expiry(y, year + Duration::days(1))
+        .await
+        .unwrap();
+    store.schedule_expiry(x, year).await.unwrap();
+    store.schedule_expiry(x, year).await.unwrap();
+    assert!(store.due_expiries(t0, 10).await.unwrap().is_empty());
+    assert_eq!(store.due_expiries(year, 10).await.unwrap(), vec![(x, year)]);
+    assert_eq!(
+        store
+            .due_expiries(year + Duration::days(2), 10)
+            .await
+            .unwrap(),
+        vec![(x, year), (y, year + Duration::days(1))]
+    );
+    store.expiry_done(x, year).await.unwrap();
+    assert_eq!(
+        store
+            .due_expiries(year + Duration::days(2), 10)
+            .await
+            .unwrap(),
+        vec![(y, year + Duration::days(1))],
+        "an expiry carried out is not due again"
+    );
 }
 
 #[tokio::test]

@@ -3,21 +3,10 @@
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use skyfly_tests::app::TestApp;
+use skyfly_tests::app::{TestApp, booking_body};
 use std::time::Duration;
 
 const OK_CARD: &str = "4242424242424242";
-
-fn booking_body(flight: &str, cabin: &str, passengers: usize, card: &str, redeem: u64) -> String {
-    let people: Vec<String> = (0..passengers)
-        .map(|i| format!(r#"{{"first_name":"P{i}","last_name":"Test"}}"#))
-        .collect();
-    format!(
-        r#"{{"flight_id":"{flight}","cabin":"{cabin}","passengers":[{}],"contact":{{"email":"p@example.com"}},
-            "payment":{{"card_number":"{card}","exp_month":12,"exp_year":2030,"cvc":"123"}},"redeem_miles":{redeem}}}"#,
-        people.join(",")
-    )
-}
 
 async fn book(
     app: &TestApp,
@@ -389,6 +378,17 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
     let declined = book(&app, &ada, &flight, "economy", 1, "4000000000000002").await;
     settle(&app, &ada, &declined).await;
 
+    // The sagas read model follows the log: wait until it shows both sagas ended.
+    let mut seen = 0u64;
+    for (id, status) in [(&ok, "confirmed"), (&declined, "failed")] {
+        let path = format!("/api/v1/admin/sagas/{id}");
+        let r = skyfly_tests::eventually(Duration::from_secs(10), "the saga to end", || async {
+            let r = app.get(&path, Some(&staff)).await;
+            (r.body["status"] == status).then_some(r)
+        })
+        .await;
+        seen = seen.max(r.header("x-read-model-position").unwrap().parse().unwrap());
+    }
     let s = app
         .get(&format!("/api/v1/admin/sagas/{declined}"), Some(&staff))
         .await;
@@ -425,7 +425,10 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
     );
 
     let failed = app
-        .get("/api/v1/admin/sagas?status=failed", Some(&staff))
+        .get(
+            &format!("/api/v1/admin/sagas?status=failed&min_position={seen}"),
+            Some(&staff),
+        )
         .await;
     let ids: Vec<&str> = failed.body["sagas"]
         .as_array()
@@ -435,7 +438,10 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
         .collect();
     assert_eq!(ids, vec![declined.as_str()]);
     let confirmed = app
-        .get("/api/v1/admin/sagas?status=confirmed", Some(&staff))
+        .get(
+            &format!("/api/v1/admin/sagas?status=confirmed&min_position={seen}"),
+            Some(&staff),
+        )
         .await;
     assert_eq!(confirmed.body["sagas"][0]["saga_id"], ok.as_str());
     assert_eq!(

@@ -73,6 +73,7 @@ pub async fn confirm(
 // Placing, reading and cancelling bookings (the saga does the rest).
 
 use crate::auth::Caller;
+use crate::routes::queries::{caught_up, positions, with_position};
 use crate::routes::{MoneyDto, created, json_ok, with_versions};
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -126,7 +127,7 @@ pub struct BookingAccepted {
     pub status: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PassengerView {
     pub first_name: String,
     pub last_name: String,
@@ -391,78 +392,106 @@ async fn visible_booking(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct AsOf {
-    /// Time travel: an RFC 3339 instant or a global position; the booking as it was then, folded
-    /// from the log.
+pub struct BookingQuery {
+    /// Time travel: an RFC 3339 instant or a global position; the booking (and its saga and miles)
+    /// as they were then, folded from the log.
     pub as_of: Option<String>,
+    /// Read-your-writes: wait (at most 5 s) until the read models reached this position.
+    pub min_position: Option<u64>,
 }
 
-/// Folds the booking's stream up to an instant or a global position.
-async fn as_it_was(
+/// Where time travel stops: at a global position, or at an instant.
+enum Cutoff {
+    Position(u64),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+impl Cutoff {
+    fn parse(raw: &str) -> Result<Self, ApiError> {
+        if let Ok(position) = raw.parse::<u64>() {
+            return Ok(Self::Position(position));
+        }
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| Self::Time(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                ApiError::field(
+                    "as_of",
+                    "invalid_field",
+                    "an RFC 3339 time or a global position",
+                )
+            })
+    }
+
+    fn keeps(&self, e: &skyfly_domain::event::RecordedEvent) -> bool {
+        match self {
+            Self::Position(p) => e.global_position <= *p,
+            Self::Time(t) => e.recorded_at <= *t,
+        }
+    }
+}
+
+/// Folds an aggregate's stream up to the cutoff; returns it with its version then.
+async fn fold_until<A: Aggregate>(
     state: &AppState,
-    id: BookingId,
-    as_of: &str,
-) -> Result<(Booking, u64), ApiError> {
+    id: impl std::fmt::Display,
+    cutoff: &Cutoff,
+) -> Result<(A, u64), ApiError> {
     let events = state
         .bus
         .store()
-        .read_stream(&format!("booking-{id}"), 0)
+        .read_stream(&skyfly_domain::aggregate::stream_id::<A>(id), 0)
         .await?;
-    let keep: Box<dyn Fn(&skyfly_domain::event::RecordedEvent) -> bool> = match as_of.parse::<u64>()
-    {
-        Ok(position) => Box::new(move |e| e.global_position <= position),
-        Err(_) => {
-            let at = chrono::DateTime::parse_from_rfc3339(as_of)
-                .map_err(|_| {
-                    ApiError::field(
-                        "as_of",
-                        "invalid_field",
-                        "an RFC 3339 time or a global position",
-                    )
-                })?
-                .with_timezone(&chrono::Utc);
-            Box::new(move |e| e.recorded_at <= at)
-        }
-    };
-    let mut booking = Booking::default();
+    let mut aggregate = A::default();
     let mut version = 0;
-    for e in events.iter().filter(|e| keep(e)) {
-        let event: skyfly_domain::booking::BookingEvent =
-            skyfly_domain::event::decode(e).map_err(ApiError::internal)?;
-        booking.evolve(&event);
+    for e in events.iter().filter(|e| cutoff.keeps(e)) {
+        let event: A::Event = skyfly_domain::event::decode(e).map_err(ApiError::internal)?;
+        aggregate.evolve(&event);
         version = e.stream_version;
     }
-    if booking.state().is_none() {
-        return Err(ApiError::not_found("booking at that time"));
-    }
-    Ok((booking, version))
+    Ok((aggregate, version))
 }
 
-#[utoipa::path(get, path = "/api/v1/bookings/{booking_id}", tag = "bookings", security(("bearer" = [])),
-    params(("booking_id" = Uuid, Path), AsOf),
-    responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
-pub async fn get_booking(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(booking_id): Path<String>,
-    axum::extract::Query(at): axum::extract::Query<AsOf>,
-) -> Result<Response, ApiError> {
-    let (id, current, current_version) = visible_booking(&state, &caller, &booking_id).await?;
-    let (booking, version) = match &at.as_of {
-        None => (current, current_version),
-        Some(as_of) => as_it_was(&state, id, as_of).await?,
+/// The saga's part of the booking view: the payment and the timeline.
+fn saga_part(saga: Option<&BookingSaga>) -> (Option<Uuid>, Vec<SagaEntryView>) {
+    let Some(saga) = saga else {
+        return (None, Vec::new());
     };
+    let timeline = saga
+        .timeline()
+        .iter()
+        .map(|t| SagaEntryView {
+            step: t.name.clone(),
+            outcome: t.kind.as_str().to_owned(),
+            attempt: t.attempt,
+            detail: t.detail.clone(),
+            at: t.at,
+        })
+        .collect();
+    (saga.state().map(|s| s.payment_id.0), timeline)
+}
+
+/// The booking as it was at `as_of`, with its saga and miles as they were then: folded from the
+/// log (the read models only know the present).
+async fn booking_as_of(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    as_of: &str,
+) -> Result<Response, ApiError> {
+    let cutoff = Cutoff::parse(as_of)?;
+    let (id, current, _) = visible_booking(state, caller, raw).await?;
+    let (booking, version) = fold_until::<Booking>(state, id, &cutoff).await?;
     let b = booking
         .state()
-        .ok_or_else(|| ApiError::not_found("booking"))?;
-    let (saga, _) = state.bus.load::<BookingSaga>(id).await?;
-    let (account, _) = state
-        .bus
-        .load::<LoyaltyAccount>(LoyaltyAccountId::for_user(b.customer))
-        .await?;
+        .ok_or_else(|| ApiError::not_found("booking at that time"))?;
+    let (saga, _) = fold_until::<BookingSaga>(state, id, &cutoff).await?;
+    let owner = current.state().map_or(b.customer, |c| c.customer);
+    let (account, _) =
+        fold_until::<LoyaltyAccount>(state, LoyaltyAccountId::for_user(owner), &cutoff).await?;
     let miles_awarded = account
         .award(id)
         .map_or(0, |a| a.miles - a.revoked.unwrap_or(0).min(a.miles));
+    let (payment_id, timeline) = saga_part(Some(&saga));
     let view = BookingView {
         booking_id: id.0,
         locator: b.locator.to_string(),
@@ -478,7 +507,7 @@ pub async fn get_booking(
             })
             .collect(),
         price: b.quote.total.into(),
-        payment_id: saga.state().map(|s| s.payment_id.0),
+        payment_id,
         miles_awarded,
         miles_redeemed: b.redeem_miles,
         ticket_numbers: b.ticket_numbers.clone(),
@@ -495,20 +524,100 @@ pub async fn get_booking(
                     reason: r.reason.clone(),
                 })
             }),
-        saga: saga
-            .timeline()
-            .iter()
-            .map(|t| SagaEntryView {
-                step: t.name.clone(),
-                outcome: t.kind.as_str().to_owned(),
-                attempt: t.attempt,
-                detail: t.detail.clone(),
-                at: t.at,
-            })
-            .collect(),
+        saga: timeline,
         version,
     };
     Ok(with_versions(json_ok(&view), None, Some(version)))
+}
+
+/// The booking view's read models: the booking row joined with its saga's document.
+const BOOKING_READ_MODELS: [&str; 2] = [
+    skyfly_projections::bookings::NAME,
+    <BookingSaga as skyfly_projections::documents::DocumentModel>::TABLE,
+];
+
+/// Reads the booking view row; `None` if the read model has no such booking.
+async fn booking_row(state: &AppState, id: Uuid) -> Result<Option<(Uuid, BookingView)>, ApiError> {
+    use sqlx::Row;
+    let Some(r) = sqlx::query(
+        "SELECT b.locator, b.customer_id, b.status, b.flight_id, b.cabin, b.passengers, b.price_amount, b.currency, \
+                b.miles_redeemed, b.miles_awarded, b.ticket_numbers, b.failure_step, b.failure_reason, b.version, s.doc AS saga \
+         FROM booking_view b LEFT JOIN saga_view s ON s.id = b.booking_id::text WHERE b.booking_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let currency = skyfly_domain::Currency::parse(r.try_get::<String, _>("currency")?.trim())
+        .map_err(ApiError::internal)?;
+    let saga: Option<BookingSaga> = r
+        .try_get::<Option<serde_json::Value>, _>("saga")?
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let (payment_id, timeline) = saga_part(saga.as_ref());
+    let unsigned = |name: &str| -> Result<u64, ApiError> {
+        Ok(u64::try_from(r.try_get::<i64, _>(name)?).unwrap_or(0))
+    };
+    let failure = r
+        .try_get::<Option<String>, _>("failure_step")?
+        .zip(r.try_get::<Option<String>, _>("failure_reason")?)
+        .map(|(step, reason)| FailureView { step, reason });
+    let view = BookingView {
+        booking_id: id,
+        locator: r.try_get("locator")?,
+        status: r.try_get("status")?,
+        flight_id: r.try_get("flight_id")?,
+        cabin: r.try_get("cabin")?,
+        passengers: serde_json::from_value(r.try_get("passengers")?).map_err(ApiError::internal)?,
+        price: skyfly_domain::Money::new(r.try_get("price_amount")?, currency).into(),
+        payment_id,
+        miles_awarded: unsigned("miles_awarded")?,
+        miles_redeemed: unsigned("miles_redeemed")?,
+        ticket_numbers: serde_json::from_value(r.try_get("ticket_numbers")?)
+            .map_err(ApiError::internal)?,
+        failure,
+        saga: timeline,
+        version: unsigned("version")?,
+    };
+    Ok(Some((r.try_get("customer_id")?, view)))
+}
+
+#[utoipa::path(get, path = "/api/v1/bookings/{booking_id}", tag = "bookings", security(("bearer" = [])),
+    params(("booking_id" = Uuid, Path), BookingQuery),
+    responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
+pub async fn get_booking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(booking_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<BookingQuery>,
+) -> Result<Response, ApiError> {
+    if let Some(as_of) = &q.as_of {
+        return booking_as_of(&state, &caller, &booking_id, as_of).await;
+    }
+    let id = Uuid::parse_str(&booking_id).map_err(|_| ApiError::not_found("booking"))?;
+    // The saga's document must be at least as recent as the booking row it is shown with.
+    let booking_at = positions(&state, &BOOKING_READ_MODELS[..1], q.min_position).await?;
+    let mut at = positions(&state, &BOOKING_READ_MODELS, Some(booking_at)).await?;
+    let mut found = booking_row(&state, id).await?;
+    // Just placed and not projected yet: wait for the read models to reach the log's head.
+    if found.is_none()
+        && let Some(now) = caught_up(&state, &BOOKING_READ_MODELS, at).await?
+    {
+        at = now;
+        found = booking_row(&state, id).await?;
+    }
+    let (owner, view) = found.ok_or_else(|| ApiError::not_found("booking"))?;
+    if !caller.is_staff() && owner != caller.user_id.0 {
+        return Err(ApiError::not_found("booking"));
+    }
+    let version = view.version;
+    Ok(with_position(
+        with_versions(json_ok(&view), None, Some(version)),
+        at,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/cancel", tag = "bookings", security(("bearer" = [])),

@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use skyfly_commands::{CommandError, Envelope};
 use skyfly_domain::cabin::Cabin;
@@ -302,11 +303,24 @@ pub async fn import_schedule(
         reason: e.reason,
     }));
     let (mut scheduled, mut already) = (0, 0);
-    for (i, plan) in plans.iter().enumerate() {
-        // The command id is derived from the flight instance, so a re-import is recognised even if
-        // a concurrent import scheduled it first.
-        let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
-        match schedule_plan(state, plan, command_id, actor.clone()).await {
+    // Flights are independent streams: 16 in flight at a time.
+    let mut outcomes = futures::stream::iter(&plans)
+        .map(|plan| {
+            // The command id is derived from the flight instance, so a re-import is recognised
+            // even if a concurrent import scheduled it first.
+            let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
+            let actor = actor.clone();
+            let scheduling: futures::future::BoxFuture<'_, _> =
+                Box::pin(
+                    async move { (plan, schedule_plan(state, plan, command_id, actor).await) },
+                );
+            scheduling
+        })
+        .buffer_unordered(16)
+        .boxed();
+    let mut done = 0;
+    while let Some((plan, outcome)) = outcomes.next().await {
+        match outcome {
             Ok(Some(_)) => scheduled += 1,
             Ok(None) => already += 1,
             Err(CommandError::Rejected(r)) => errors.push(ImportError {
@@ -315,7 +329,8 @@ pub async fn import_schedule(
             }),
             Err(e) => return Err(e.into()),
         }
-        progress(i + 1, plans.len());
+        done += 1;
+        progress(done, plans.len());
     }
     errors.sort_by_key(|e| e.line);
     Ok(ImportReport {
@@ -367,12 +382,94 @@ pub async fn get_flight(
     Ok(with_versions(json_ok(&view), None, Some(version)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvailabilityView {
+    pub flight_id: String,
+    pub flight_number: String,
+    pub origin: String,
+    pub destination: String,
+    pub departure: DateTime<Utc>,
+    pub arrival: DateTime<Utc>,
+    pub cabins: BTreeMap<String, CabinView>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityQuery {
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
+    pub min_position: Option<u64>,
+}
+
+type AvailabilityRow = (
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i32,
+    i32,
+    i32,
+    i32,
+    i64,
+    String,
+);
+
+/// Seats per cabin from the `flight_availability` read model (the flight's write-side view, with
+/// its version for `If-Match`, is `GET /flights/{flight_id}`).
 #[utoipa::path(get, path = "/api/v1/flights/{flight_id}/availability", tag = "flights",
-    params(("flight_id" = String, Path, example = "SF100-2026-12-01")),
-    responses((status = 200, body = FlightView), (status = 404, body = Problem)))]
+    params(("flight_id" = String, Path, example = "SF100-2026-12-01"), AvailabilityQuery),
+    responses((status = 200, body = AvailabilityView), (status = 404, body = Problem)))]
 pub async fn availability(
-    state: State<AppState>,
-    path: Path<String>,
+    State(state): State<AppState>,
+    Path(flight_id): Path<String>,
+    Query(q): Query<AvailabilityQuery>,
 ) -> Result<Response, ApiError> {
-    get_flight(state, path).await
+    use crate::routes::queries::{caught_up, positions, with_position};
+    let id = parse_flight_id(&flight_id).map_err(|_| ApiError::not_found("flight"))?;
+    let names = [skyfly_projections::flights::NAME];
+    let query = || {
+        sqlx::query_as::<_, AvailabilityRow>(
+            "SELECT cabin, flight_number, origin, destination, departure, arrival, capacity, available, held, sold, \
+             fare_amount, currency FROM flight_availability WHERE flight_id = $1 ORDER BY cabin",
+        )
+        .bind(id.to_string())
+        .fetch_all(&state.pool)
+    };
+    let mut at = positions(&state, &names, q.min_position).await?;
+    let mut rows = query().await?;
+    if rows.is_empty()
+        && let Some(now) = caught_up(&state, &names, at).await?
+    {
+        at = now;
+        rows = query().await?;
+    }
+    let Some(first) = rows.first() else {
+        return Err(ApiError::not_found("flight"));
+    };
+    let mut view = AvailabilityView {
+        flight_id: id.to_string(),
+        flight_number: first.1.clone(),
+        origin: first.2.trim().to_owned(),
+        destination: first.3.trim().to_owned(),
+        departure: first.4,
+        arrival: first.5,
+        cabins: BTreeMap::new(),
+    };
+    let seats = |n: i32| u32::try_from(n).unwrap_or(0);
+    for (cabin, .., capacity, available, held, sold, fare, currency) in rows {
+        let currency =
+            skyfly_domain::Currency::parse(currency.trim()).map_err(ApiError::internal)?;
+        view.cabins.insert(
+            cabin,
+            CabinView {
+                capacity: seats(capacity),
+                available: seats(available),
+                held: seats(held),
+                sold: seats(sold),
+                fare: skyfly_domain::Money::new(fare, currency).into(),
+            },
+        );
+    }
+    Ok(with_position(json_ok(&view), at))
 }

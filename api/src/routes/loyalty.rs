@@ -4,9 +4,10 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
+use crate::routes::queries::{caught_up, positions, with_position};
 use crate::routes::{CommandCall, command_metadata, path_param};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,8 @@ use skyfly_domain::loyalty::{
     Accrual, AwardMiles, LoyaltyAccount, LoyaltyCommand, OpenAccount, RedeemMiles, RestoreMiles,
     RevokeMiles,
 };
-use utoipa::ToSchema;
+use skyfly_projections::documents::{self, DocumentModel};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Opens the loyalty account of a new customer (idempotent: derived command id).
@@ -186,23 +188,6 @@ loyalty_command!(
 // The customer's own account.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// `awarded | revoked | redeemed | restored | expired | opened`
-    pub kind: String,
-    /// Positive for miles in, negative for miles out.
-    pub miles: i64,
-    pub booking_id: Option<Uuid>,
-    pub at: DateTime<Utc>,
-    pub global_position: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct History {
-    pub account_id: Uuid,
-    pub entries: Vec<HistoryEntry>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct TierView {
     pub tier: String,
     /// Miles earned in the last 365 days needed for the tier.
@@ -218,67 +203,122 @@ fn customer_account(caller: &crate::auth::Caller) -> Result<LoyaltyAccountId, Ap
     Ok(LoyaltyAccountId::for_user(caller.user_id))
 }
 
-#[utoipa::path(get, path = "/api/v1/loyalty/account", tag = "loyalty", security(("bearer" = [])),
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccountQuery {
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
+    pub min_position: Option<u64>,
+}
+
+const ACCOUNTS: &str = <LoyaltyAccount as DocumentModel>::TABLE;
+
+#[utoipa::path(get, path = "/api/v1/loyalty/account", tag = "loyalty", security(("bearer" = [])), params(AccountQuery),
     responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
 pub async fn my_account(
     State(state): State<AppState>,
     caller: crate::auth::Caller,
+    Query(q): Query<AccountQuery>,
 ) -> Result<Response, ApiError> {
-    let id = customer_account(&caller)?;
-    let (account, version) = state.bus.load::<LoyaltyAccount>(id).await?;
-    let view = AccountView::of(&account, version, state.clock.now())
+    let id = customer_account(&caller)?.to_string();
+    let mut at = positions(&state, &[ACCOUNTS], q.min_position).await?;
+    let mut found = documents::load::<LoyaltyAccount>(&state.pool, &id).await?;
+    if found.is_none()
+        && let Some(now) = caught_up(&state, &[ACCOUNTS], at).await?
+    {
+        at = now;
+        found = documents::load::<LoyaltyAccount>(&state.pool, &id).await?;
+    }
+    // Tier and expiry depend on the time: computed at the engine's clock from the stored lots.
+    let view = found
+        .and_then(|d| AccountView::of(&d.state, d.version, state.clock.now()))
         .ok_or_else(|| ApiError::not_found("loyalty account"))?;
-    Ok(crate::routes::json_ok(&view))
+    Ok(with_position(crate::routes::json_ok(&view), at))
 }
 
-#[utoipa::path(get, path = "/api/v1/loyalty/history", tag = "loyalty", security(("bearer" = [])),
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// 1 to 500 (default 100).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    pub min_position: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// `awarded | revoked | redeemed | restored | expired | opened`
+    pub kind: String,
+    /// Positive for miles in, negative for miles out.
+    pub miles: i64,
+    pub booking_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub global_position: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub account_id: Uuid,
+    /// Oldest first.
+    pub entries: Vec<HistoryEntry>,
+    pub next_cursor: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/loyalty/history", tag = "loyalty", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = History), (status = 404, body = Problem)))]
 pub async fn my_history(
     State(state): State<AppState>,
     caller: crate::auth::Caller,
+    Query(q): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
-    use skyfly_domain::loyalty::LoyaltyEvent as E;
     let id = customer_account(&caller)?;
-    let events = state
-        .bus
-        .store()
-        .read_stream(&format!("loyalty-{id}"), 0)
-        .await?;
-    if events.is_empty() {
+    let limit = i64::from(q.limit.unwrap_or(100).clamp(1, 500));
+    let names = [skyfly_projections::loyalty::NAME];
+    let query = || {
+        sqlx::query_as::<_, (String, i64, Option<Uuid>, DateTime<Utc>, i64)>(
+            "SELECT kind, miles, booking_id, at, global_position FROM loyalty_history \
+             WHERE account_id = $1 AND global_position > $2 ORDER BY global_position LIMIT $3",
+        )
+        .bind(id.0)
+        .bind(q.cursor.map_or(0, |c| i64::try_from(c).unwrap_or(i64::MAX)))
+        .bind(limit)
+        .fetch_all(&state.pool)
+    };
+    let mut at = positions(&state, &names, q.min_position).await?;
+    let mut rows = query().await?;
+    if rows.is_empty()
+        && q.cursor.is_none()
+        && let Some(now) = caught_up(&state, &names, at).await?
+    {
+        at = now;
+        rows = query().await?;
+    }
+    if rows.is_empty() && q.cursor.is_none() {
         return Err(ApiError::not_found("loyalty account"));
     }
-    let mut entries = Vec::with_capacity(events.len());
-    for recorded in &events {
-        let event: E = skyfly_domain::event::decode(recorded).map_err(ApiError::internal)?;
-        let signed = |m: u64| i64::try_from(m).unwrap_or(i64::MAX);
-        let (kind, miles, booking) = match event {
-            E::LoyaltyAccountOpened { .. } => ("opened", 0, None),
-            E::MilesAwarded {
-                booking_id, miles, ..
-            } => ("awarded", signed(miles), Some(booking_id.0)),
-            E::MilesRevoked {
-                booking_id, miles, ..
-            } => ("revoked", -signed(miles), Some(booking_id.0)),
-            E::MilesRedeemed {
-                booking_id, miles, ..
-            } => ("redeemed", -signed(miles), Some(booking_id.0)),
-            E::MilesRestored {
-                booking_id, miles, ..
-            } => ("restored", signed(miles), Some(booking_id.0)),
-            E::MilesExpired { miles, .. } => ("expired", -signed(miles), None),
-        };
-        entries.push(HistoryEntry {
-            kind: kind.to_owned(),
+    let next_cursor = if rows.len() as i64 == limit {
+        rows.last().map(|r| u64::try_from(r.4).unwrap_or(0))
+    } else {
+        None
+    };
+    let entries = rows
+        .into_iter()
+        .map(|(kind, miles, booking_id, at, position)| HistoryEntry {
+            kind,
             miles,
-            booking_id: booking,
-            at: recorded.recorded_at,
-            global_position: recorded.global_position,
-        });
-    }
-    Ok(crate::routes::json_ok(&History {
-        account_id: id.0,
-        entries,
-    }))
+            booking_id,
+            at,
+            global_position: u64::try_from(position).unwrap_or(0),
+        })
+        .collect();
+    Ok(with_position(
+        crate::routes::json_ok(&History {
+            account_id: id.0,
+            entries,
+            next_cursor,
+        }),
+        at,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/loyalty/tiers", tag = "loyalty", responses((status = 200, body = Vec<TierView>)))]

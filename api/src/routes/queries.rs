@@ -16,20 +16,38 @@ use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
 /// Waits until the named read model reached `min_position` (at most 5 s); returns its position.
-async fn position(
+pub(crate) async fn position(
     state: &AppState,
     name: &str,
     min_position: Option<u64>,
 ) -> Result<u64, ApiError> {
-    let projector = state
-        .projectors
+    positions(state, &[name], min_position).await
+}
+
+/// Waits until every named read model reached `min_position` (at most 5 s); returns the lowest
+/// of their positions (what the answer, which joins them, reflects at least).
+pub(crate) async fn positions(
+    state: &AppState,
+    names: &[&str],
+    min_position: Option<u64>,
+) -> Result<u64, ApiError> {
+    let projectors = names
         .iter()
-        .find(|p| p.name() == name)
-        .ok_or_else(|| ApiError::internal(format!("no projector {name}")))?;
+        .map(|name| {
+            state
+                .projectors
+                .iter()
+                .find(|p| p.name() == *name)
+                .ok_or_else(|| ApiError::internal(format!("no projector {name}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let give_up = tokio::time::Instant::now() + Duration::from_secs(5);
     let mut pause = Duration::from_millis(2);
     loop {
-        let at = projector.position().await?;
+        let mut at = u64::MAX;
+        for p in &projectors {
+            at = at.min(p.position().await?);
+        }
         if min_position.is_none_or(|min| at >= min) || tokio::time::Instant::now() >= give_up {
             return Ok(at);
         }
@@ -38,7 +56,24 @@ async fn position(
     }
 }
 
-fn with_position(mut response: Response, position: u64) -> Response {
+/// For a lookup by id that found nothing: waits (at most 5 s) until the read models have caught up
+/// with the log as it is now, so that what was just written is found. Returns the new position, or
+/// `None` if they were already there (the thing does not exist).
+pub(crate) async fn caught_up(
+    state: &AppState,
+    names: &[&str],
+    at: u64,
+) -> Result<Option<u64>, ApiError> {
+    // Committed, not only readable: what was just written may still sit above the watermark while
+    // other transactions run, and it must be waited for, not reported missing.
+    let head = skyfly_domain::store::EventStore::committed_head(state.bus.store().as_ref()).await?;
+    if at >= head {
+        return Ok(None);
+    }
+    Ok(Some(positions(state, names, Some(head)).await?))
+}
+
+pub(crate) fn with_position(mut response: Response, position: u64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&position.to_string()) {
         response.headers_mut().insert("x-read-model-position", v);
     }

@@ -3,6 +3,7 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::routes::queries::{caught_up, positions, with_position};
 use crate::routes::{command_metadata, json_ok, path_param};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use skyfly_commands::{CommandError, Envelope};
 use skyfly_domain::ids::{BookingId, CommandId};
 use skyfly_domain::saga::{BookingSaga, RetryParked, SagaCommand, StepOutcome, UndoStatus};
+use skyfly_projections::documents::{self, DocumentModel};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -167,18 +169,36 @@ fn saga_id(raw: &str) -> Result<BookingId, ApiError> {
         .map_err(|_| ApiError::not_found("saga"))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SagaQuery {
+    /// Read-your-writes: wait (at most 5 s) until the sagas read model reached this position.
+    pub min_position: Option<u64>,
+}
+
 #[utoipa::path(get, path = "/api/v1/admin/sagas/{saga_id}", tag = "operations", security(("bearer" = [])),
-    params(("saga_id" = Uuid, Path)),
+    params(("saga_id" = Uuid, Path), SagaQuery),
     responses((status = 200, body = SagaView), (status = 404, body = Problem)))]
 pub async fn get_saga(
     State(state): State<AppState>,
     Staff(_caller): Staff,
     Path(raw): Path<String>,
+    Query(q): Query<SagaQuery>,
 ) -> Result<Response, ApiError> {
     let id = saga_id(&raw)?;
-    let (saga, version) = state.bus.load::<BookingSaga>(id).await?;
-    let view = SagaView::of(&saga, version).ok_or_else(|| ApiError::not_found("saga"))?;
-    Ok(json_ok(&view))
+    let names = [READ_MODEL];
+    let mut at = positions(&state, &names, q.min_position).await?;
+    let mut found = documents::load::<BookingSaga>(&state.pool, &id.to_string()).await?;
+    if found.is_none()
+        && let Some(now) = caught_up(&state, &names, at).await?
+    {
+        at = now;
+        found = documents::load::<BookingSaga>(&state.pool, &id.to_string()).await?;
+    }
+    let view = found
+        .and_then(|d| SagaView::of(&d.state, d.version))
+        .ok_or_else(|| ApiError::not_found("saga"))?;
+    Ok(with_position(json_ok(&view), at))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -188,11 +208,16 @@ pub struct SagaFilter {
     pub status: Option<String>,
     /// At most 200 (default 50).
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+    pub min_position: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SagaList {
+    /// Newest first.
     pub sagas: Vec<SagaView>,
+    pub next_cursor: Option<u64>,
 }
 
 const STATUSES: [&str; 8] = [
@@ -205,6 +230,9 @@ const STATUSES: [&str; 8] = [
     "failed",
     "cancelled",
 ];
+
+/// The sagas read model: each saga folded into a document (`skyfly_projections::documents`).
+const READ_MODEL: &str = <BookingSaga as DocumentModel>::TABLE;
 
 #[utoipa::path(get, path = "/api/v1/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
     responses((status = 200, body = SagaList), (status = 422, body = Problem)))]
@@ -223,32 +251,30 @@ pub async fn list(
         ));
     }
     let limit = i64::from(filter.limit.unwrap_or(50).clamp(1, 200));
-    // Newest first. (The sagas read model of the query side will serve this from an index.)
-    let streams: Vec<String> = sqlx::query_scalar(
-        "SELECT stream_id FROM events WHERE event_type = 'SagaStarted' ORDER BY global_position DESC LIMIT 2000",
-    )
+    let at = positions(&state, &[READ_MODEL], filter.min_position).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT id, version, first_position, doc FROM {READ_MODEL} \
+         WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR first_position < $2) \
+         ORDER BY first_position DESC LIMIT $3"
+    ))
+    .bind(&filter.status)
+    .bind(filter.cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
+    .bind(limit)
     .fetch_all(&state.pool)
     .await?;
-    let mut sagas = Vec::new();
-    for stream in streams {
-        let Some(id) = stream
-            .strip_prefix("saga-")
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .map(BookingId)
-        else {
-            continue;
-        };
-        let (saga, version) = state.bus.load::<BookingSaga>(id).await?;
-        if let Some(view) = SagaView::of(&saga, version)
-            && filter.status.as_ref().is_none_or(|s| *s == view.status)
-        {
-            sagas.push(view);
-            if sagas.len() as i64 >= limit {
-                break;
-            }
-        }
+    let mut sagas = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in &rows {
+        let d = documents::stored::<BookingSaga>(row)?;
+        last = Some(d.first_position);
+        sagas.extend(SagaView::of(&d.state, d.version));
     }
-    Ok(json_ok(&SagaList { sagas }))
+    let next_cursor = if rows.len() as i64 == limit {
+        last
+    } else {
+        None
+    };
+    Ok(with_position(json_ok(&SagaList { sagas, next_cursor }), at))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/sagas/{saga_id}/retry", tag = "operations", security(("bearer" = [])),

@@ -4,13 +4,16 @@ use super::Tier;
 use super::events::{LotSlice, LoyaltyEvent};
 use crate::ids::{BookingId, LoyaltyAccountId, UserId};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How long earned miles stay valid, and the window that qualifies for a tier.
 pub const ACCRUAL_VALIDITY: Duration = Duration::days(365);
 
 /// A loyalty account. `Default` is an account not opened yet.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Serialisable so that read models can keep the folded state as a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoyaltyAccount {
     account: Option<AccountInfo>,
     /// Sorted by `earned_at`, at most one lot per (earned_at, expires_at).
@@ -20,7 +23,7 @@ pub struct LoyaltyAccount {
     totals: MileTotals,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {
     pub account_id: LoyaltyAccountId,
     pub owner: UserId,
@@ -28,7 +31,7 @@ pub struct AccountInfo {
 }
 
 /// Miles earned at one instant, and how many of them are left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lot {
     pub earned_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -36,7 +39,7 @@ pub struct Lot {
 }
 
 /// What a booking earned, and how much of it was taken back (`None`: not revoked).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Award {
     pub miles: u64,
     pub tier: Tier,
@@ -47,7 +50,7 @@ pub struct Award {
 }
 
 /// What a booking redeemed, from which lots, and whether it was given back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redemption {
     pub miles: u64,
     pub consumed: Vec<LotSlice>,
@@ -55,7 +58,7 @@ pub struct Redemption {
 }
 
 /// Running totals of every movement; `balance = earned − revoked − redeemed + restored − expired`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MileTotals {
     pub earned: u64,
     pub revoked: u64,

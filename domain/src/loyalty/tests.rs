@@ -1103,6 +1103,13 @@ fn the_balance_is_always_earned_minus_revoked_minus_redeemed_plus_restored_minus
             if step % 7 != 0 {
                 continue; // the tier checks below are the slow ones
             }
+            // Read models keep the folded account as a JSON document: it must come back identical.
+            let doc = serde_json::to_value(&state).unwrap();
+            assert_eq!(
+                serde_json::from_value::<LoyaltyAccount>(doc).unwrap(),
+                state,
+                "the account does not survive its document after step {step}"
+            );
             let earned = state.earned_last_365_days(at);
             assert!(earned <= t.earned);
             assert_eq!(state.tier_at(at), Tier::for_miles(earned));

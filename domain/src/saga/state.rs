@@ -12,13 +12,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The saga of one booking (stream `saga-<BookingId>`). `Default` is a saga not started yet.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Serialisable so that read models can keep the folded state as a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BookingSaga {
     pub(super) state: Option<SagaState>,
 }
 
 /// A started saga: what it is for (public, fixed at the start) and how far it got.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SagaState {
     pub booking_id: BookingId,
     pub customer: UserId,
@@ -48,7 +50,8 @@ pub struct SagaState {
 
 /// Which flow the saga is in. `Finishing` means the outcome is known and only the booking has to
 /// be told; `Ended(Confirmed)` may still move on to `Cancelling`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", content = "outcome", rename_all = "snake_case")]
 pub(super) enum Phase {
     Running,
     Compensating,

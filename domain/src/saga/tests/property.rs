@@ -251,6 +251,13 @@ fn any_sequence_of_outcomes_ends_in_one_terminal_state_or_visibly_parked() {
     for seed in 1..=3_000 {
         let sim = run_one(seed);
         let status = sim.status();
+        // Read models keep the folded saga as a JSON document: it must come back identical.
+        let doc = serde_json::to_value(&sim.saga).unwrap();
+        assert_eq!(
+            serde_json::from_value::<BookingSaga>(doc).unwrap(),
+            sim.saga,
+            "seed {seed}: the saga does not survive its document"
+        );
         seen.insert(status.as_str());
         let parked = sim.saga.parked();
         if status.is_terminal() {

@@ -1,0 +1,98 @@
+//! Every scenario file of `fixtures/scenarios/` against the in-memory store and against
+//! PostgreSQL, on a virtual clock; and proof that the files' expectations bite: changing one
+//! expected event makes its scenario fail with a diff.
+
+use skyfly_api::scenario::{self, StoreKind};
+use skyfly_fixtures::scenario::Scenario;
+use std::path::PathBuf;
+
+fn scenarios() -> Vec<(String, Scenario)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenarios");
+    scenario::load(&[dir]).expect("every scenario file parses")
+}
+
+async fn run_all(store: StoreKind) {
+    use futures::StreamExt;
+    let server = skyfly_tests::db::server_url();
+    let all = scenarios();
+    assert!(
+        all.len() >= 40,
+        "at least 40 scenarios ship, found {}",
+        all.len()
+    );
+    let failures: Vec<String> = futures::stream::iter(&all)
+        .map(|(file, s)| {
+            let server = server.clone();
+            async move {
+                match scenario::run(s, store, &server).await {
+                    Ok(report) if report.passed() => None,
+                    Ok(report) => Some(format!("{file}:\n{}", report.findings.join("\n"))),
+                    Err(e) => Some(format!("{file}: could not run: {e:#}")),
+                }
+            }
+        })
+        .buffer_unordered(4)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed on {store}:\n\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_scenario_passes_on_the_memory_store() {
+    run_all(StoreKind::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_scenario_passes_on_postgres() {
+    run_all(StoreKind::Postgres).await;
+}
+
+/// For every scenario with expected events: rename the last expected event of its first stream.
+/// The scenario must now fail, and its finding must show the change as a diff line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changing_an_expected_event_fails_the_scenario_with_a_diff() {
+    use futures::StreamExt;
+    let server = skyfly_tests::db::server_url();
+    let mutated: Vec<(String, Scenario)> = scenarios()
+        .into_iter()
+        .filter_map(|(file, mut s)| {
+            let first = s.then.events.first_mut()?;
+            if let Some(types) = first.types.as_mut() {
+                *types.last_mut()? = "NoSuchEvent".into();
+            } else if let Some(events) = first.events.as_mut() {
+                events
+                    .last_mut()?
+                    .insert("type".into(), "NoSuchEvent".into());
+            }
+            Some((file, s))
+        })
+        .collect();
+    assert!(mutated.len() >= 30, "most scenarios expect events");
+    let unnoticed: Vec<String> = futures::stream::iter(&mutated)
+        .map(|(file, s)| {
+            let server = server.clone();
+            async move {
+                let report = scenario::run(s, StoreKind::Memory, &server).await;
+                match report {
+                    Ok(r) if r.findings.iter().any(|f| f.contains("-NoSuchEvent")) => None,
+                    Ok(r) => Some(format!("{file}: {:?}", r.findings)),
+                    Err(e) => Some(format!("{file}: {e:#}")),
+                }
+            }
+        })
+        .buffer_unordered(4)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await;
+    assert!(
+        unnoticed.is_empty(),
+        "a changed expectation went unnoticed: {unnoticed:#?}"
+    );
+}
