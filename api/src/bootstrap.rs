@@ -23,11 +23,15 @@ pub struct Options {
     pub database_url: String,
     pub jwt_secret: Option<String>,
     pub nats_url: Option<String>,
+    /// The subject prefix of this engine's events on NATS (default `skyfly.events`).
+    pub nats_prefix: Option<String>,
     pub clock: Arc<dyn Clock>,
     pub payments: Arc<dyn PaymentProvider>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Size of the PostgreSQL connection pool.
     pub max_connections: u32,
+    /// This process's id as a saga worker (claims on sagas name it); random if unset.
+    pub worker_id: Option<uuid::Uuid>,
 }
 
 impl std::fmt::Debug for Options {
@@ -66,9 +70,14 @@ pub async fn build_with(options: Options, stores: Stores) -> anyhow::Result<AppS
         .events
         .unwrap_or_else(|| Arc::new(PgEventStore::new(pool.clone())));
     let bus = Arc::new(CommandBus::new(store, Arc::clone(&options.clock)));
-    let process_store = stores
-        .process
-        .unwrap_or_else(|| Arc::new(skyfly_infra::process::PgProcessStore::new(pool.clone())));
+    let process_store = stores.process.unwrap_or_else(|| {
+        let worker = options.worker_id.unwrap_or_else(uuid::Uuid::now_v7);
+        Arc::new(skyfly_infra::process::PgProcessStore::for_worker(
+            pool.clone(),
+            worker,
+            std::time::Duration::from_secs(10),
+        ))
+    });
     let process = Arc::new(skyfly_commands::ProcessManager::new(
         Arc::clone(&bus),
         process_store,
@@ -92,6 +101,25 @@ pub async fn build_with(options: Options, stores: Stores) -> anyhow::Result<AppS
             );
         }
     }
+    let nats = match options.nats_url.as_deref().map(str::trim) {
+        Some(url) if !url.is_empty() => {
+            let subjects = match &options.nats_prefix {
+                Some(p) => skyfly_infra::nats::Subjects::new(p)?,
+                None => skyfly_infra::nats::Subjects::default(),
+            };
+            Some(skyfly_infra::nats::Nats::connect(url, subjects).await?)
+        }
+        _ => None,
+    };
+    let relay = match &nats {
+        Some(n) => Some(Arc::new(skyfly_infra::nats::Relay::new(
+            n.clone(),
+            stored_setting(&pool, "log_id", &uuid::Uuid::now_v7().to_string()).await?,
+            pool.clone(),
+            Arc::clone(bus.store()),
+        ))),
+        None => None,
+    };
     Ok(AppState {
         bus,
         process,
@@ -102,17 +130,55 @@ pub async fn build_with(options: Options, stores: Stores) -> anyhow::Result<AppS
         jwt: JwtKeys::from_secret(secret.as_bytes()),
         airports: Arc::new(airports),
         metrics: options.metrics,
-        nats_addr: options.nats_url.as_deref().and_then(host_port),
+        nats,
+        relay,
     })
 }
 
-/// Starts the engine's background work: the process manager (which first resumes every saga in
-/// flight and fires deadlines that came due while down) and one projector per read model. Only
-/// the server runs them; CLI commands do not.
+/// What a `skyfly serve` process does (docs/adr/0005). Several processes share one database:
+/// any number of each role; `all` is one process doing everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessRole {
+    /// The HTTP API only (commands and queries).
+    Api,
+    /// The process manager (sagas, hold and miles expiries) and the event relay to NATS.
+    Worker,
+    /// The projectors that keep the read models.
+    Projector,
+    All,
+}
+
+impl ProcessRole {
+    pub fn serves_http(self) -> bool {
+        matches!(self, ProcessRole::Api | ProcessRole::All)
+    }
+    fn works(self) -> bool {
+        matches!(self, ProcessRole::Worker | ProcessRole::All)
+    }
+    fn projects(self) -> bool {
+        matches!(self, ProcessRole::Projector | ProcessRole::All)
+    }
+}
+
+/// Starts all of the engine's background work (role `all`).
 pub fn start_workers(state: &AppState) {
-    tokio::spawn(Arc::clone(&state.process).run());
-    for projector in &state.projectors {
-        tokio::spawn(Arc::clone(projector).run());
+    start_role(state, ProcessRole::All);
+}
+
+/// Starts the background work of `role`: the process manager (which first resumes every saga in
+/// flight and fires deadlines that came due while down) and the relay for workers, one projector
+/// per read model for projectors. Only the server runs them; CLI commands do not.
+pub fn start_role(state: &AppState, role: ProcessRole) {
+    if role.works() {
+        tokio::spawn(Arc::clone(&state.process).run());
+        if let Some(relay) = &state.relay {
+            tokio::spawn(Arc::clone(relay).run());
+        }
+    }
+    if role.projects() {
+        for projector in &state.projectors {
+            tokio::spawn(Arc::clone(projector).run());
+        }
     }
 }
 
@@ -126,16 +192,6 @@ pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
         Arc::new(skyfly_projections::documents::LoyaltyAccounts::default()),
         Arc::new(skyfly_projections::loyalty::LoyaltyHistory),
     ]
-}
-
-fn host_port(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host = rest.split(['/', ',']).next()?.rsplit('@').next()?;
-    Some(if host.contains(':') {
-        host.to_owned()
-    } else {
-        format!("{host}:4222")
-    })
 }
 
 /// Airport reference data is always present: upserted from the embedded list on every start.
@@ -164,14 +220,19 @@ async fn load_airports(
 
 /// The JWT secret generated on first start, so that tokens survive restarts without configuration.
 async fn stored_secret(pool: &PgPool) -> anyhow::Result<String> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('jwt_secret', $1) ON CONFLICT DO NOTHING",
-    )
-    .bind(auth::generate_secret())
-    .execute(pool)
-    .await?;
+    stored_setting(pool, "jwt_secret", &auth::generate_secret()).await
+}
+
+/// A setting stored on first start (`first` if there is none yet) and the same ever after.
+async fn stored_setting(pool: &PgPool, key: &str, first: &str) -> anyhow::Result<String> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(key)
+        .bind(first)
+        .execute(pool)
+        .await?;
     Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'jwt_secret'")
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
             .fetch_one(pool)
             .await?,
     )
@@ -288,19 +349,4 @@ pub struct DemoSummary {
     pub flights_scheduled: usize,
     pub flights_existing: usize,
     pub sample_flight: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn nats_urls_become_addresses() {
-        assert_eq!(
-            super::host_port("nats://127.0.0.1:4222").as_deref(),
-            Some("127.0.0.1:4222")
-        );
-        assert_eq!(
-            super::host_port("nats://user:pw@host").as_deref(),
-            Some("host:4222")
-        );
-    }
 }

@@ -32,7 +32,7 @@ struct Settings {
         default_value = "postgres://127.0.0.1:5432/skyfly"
     )]
     database_url: String,
-    /// NATS with JetStream.
+    /// NATS with JetStream (the relay and the live stream); empty: run without NATS.
     #[arg(
         long,
         global = true,
@@ -40,6 +40,15 @@ struct Settings {
         default_value = "nats://127.0.0.1:4222"
     )]
     nats_url: String,
+    /// Subject prefix of this engine's events on NATS (`<prefix>.<category>.<event_type>`, in
+    /// the JetStream stream named after it): give each installation sharing a NATS its own.
+    #[arg(
+        long,
+        global = true,
+        env = "SKYFLY_NATS_PREFIX",
+        default_value = "skyfly.events"
+    )]
+    nats_prefix: String,
     /// Size of the PostgreSQL connection pool.
     #[arg(long, global = true, env = "SKYFLY_DB_POOL", default_value_t = 32)]
     db_pool: u32,
@@ -61,6 +70,14 @@ enum Command {
         /// Days of demo schedule to generate, from today.
         #[arg(long, default_value_t = 14)]
         demo_days: u32,
+        /// What this process does: `api` (HTTP), `worker` (sagas, expiries, relay to NATS),
+        /// `projector` (read models), or `all`. Run several processes on one database to scale
+        /// out (docs/adr/0005).
+        #[arg(long, env = "SKYFLY_ROLE", default_value = "all", value_parser = ["api", "worker", "projector", "all"])]
+        role: String,
+        /// This process's id as a saga worker (its claims on sagas name it); random if unset.
+        #[arg(long, env = "SKYFLY_WORKER_ID")]
+        worker_id: Option<uuid::Uuid>,
     },
     /// Create the database if needed and apply migrations, then exit.
     Migrate,
@@ -184,6 +201,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn state(settings: &Settings, metrics: bool) -> anyhow::Result<skyfly_api::AppState> {
+    state_for(settings, metrics, None).await
+}
+
+async fn state_for(
+    settings: &Settings,
+    metrics: bool,
+    worker_id: Option<uuid::Uuid>,
+) -> anyhow::Result<skyfly_api::AppState> {
     let metrics = if metrics {
         Some(
             metrics_exporter_prometheus::PrometheusBuilder::new()
@@ -197,10 +222,12 @@ async fn state(settings: &Settings, metrics: bool) -> anyhow::Result<skyfly_api:
         database_url: settings.database_url.clone(),
         jwt_secret: settings.jwt_secret.clone(),
         nats_url: Some(settings.nats_url.clone()),
+        nats_prefix: Some(settings.nats_prefix.clone()),
         clock: Arc::new(SystemClock),
         payments: Arc::new(BuiltInCardProcessor),
         metrics,
         max_connections: settings.db_pool,
+        worker_id,
     })
     .await
     .with_context(|| "could not start: is PostgreSQL reachable at DATABASE_URL?")
@@ -212,9 +239,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             demo_days,
+            role,
+            worker_id,
         } => {
-            let state = state(&cli.settings, true).await?;
-            bootstrap::start_workers(&state);
+            let role = match role.as_str() {
+                "api" => bootstrap::ProcessRole::Api,
+                "worker" => bootstrap::ProcessRole::Worker,
+                "projector" => bootstrap::ProcessRole::Projector,
+                _ => bootstrap::ProcessRole::All,
+            };
+            let state = state_for(&cli.settings, true, worker_id).await?;
+            bootstrap::start_role(&state, role);
             if demo {
                 let summary = bootstrap::load_demo(&state, demo_days).await?;
                 println!(
@@ -228,6 +263,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(f) = summary.sample_flight {
                     println!("A demo flight: {f}  (GET /api/v1/flights/{f})");
                 }
+            }
+            if !role.serves_http() {
+                println!("SkyFly {role:?} is running (no HTTP in this role); Ctrl-C stops it.");
+                shutdown().await;
+                return Ok(());
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await

@@ -783,6 +783,8 @@ async fn build(
             database_url: database_url.to_owned(),
             jwt_secret: Some("scenario-secret".into()),
             nats_url: None,
+            nats_prefix: None,
+            worker_id: None,
             clock: Arc::new(clock.clone()),
             payments: Arc::new(skyfly_infra::card::BuiltInCardProcessor),
             metrics: None,

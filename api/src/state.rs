@@ -23,8 +23,10 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub airports: Arc<BTreeMap<Iata, Airport>>,
     pub metrics: Option<PrometheusHandle>,
-    /// `host:port` of NATS, probed by the health check.
-    pub nats_addr: Option<String>,
+    /// NATS (JetStream), if configured: the live stream and the health check use it.
+    pub nats: Option<skyfly_infra::nats::Nats>,
+    /// The event relay to JetStream (runs in worker processes).
+    pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
 }
 
 impl std::fmt::Debug for AppState {

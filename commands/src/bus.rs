@@ -185,8 +185,15 @@ impl CommandBus {
                 }
             };
             if events.is_empty() {
+                // "Nothing to do" on a stale cache would be as wrong as a refusal (a hold another
+                // process took would stay held): decide it only on the latest state.
+                let unchanged = state.clone();
+                let (_, latest) = self.catch_up::<A>(stream, entry).await?;
+                if latest != version {
+                    continue;
+                }
                 return Ok(Executed {
-                    state: state.clone(),
+                    state: unchanged,
                     version,
                     events,
                     position: None,

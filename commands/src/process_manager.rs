@@ -51,6 +51,8 @@ const PARKED_RECHECK: chrono::Duration = chrono::Duration::hours(1);
 /// A drive stops after this many actions and goes back in the queue (fairness, and a guard
 /// against a saga that would never settle).
 const MAX_ACTIONS_PER_DRIVE: usize = 64;
+/// How often a worker renews its claims on the sagas it drives (well inside the store's lease).
+const RENEW_CLAIMS_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DriveError {
@@ -159,6 +161,16 @@ impl ProcessManager {
     pub async fn run(self: Arc<Self>) {
         let follower = Arc::clone(&self);
         let follow = tokio::spawn(async move { follower.follow().await });
+        // Claims on sagas lapse unless renewed: this worker is alive as long as it renews them.
+        let renewer = Arc::clone(&self);
+        let renew = tokio::spawn(async move {
+            loop {
+                if let Err(e) = renewer.process.renew_claims().await {
+                    tracing::warn!(error = %e, "could not renew the claims on sagas");
+                }
+                tokio::time::sleep(RENEW_CLAIMS_EVERY).await;
+            }
+        });
         while !self.is_stopped() {
             match self.run_due().await {
                 Ok(0) => self.idle().await,
@@ -170,6 +182,7 @@ impl ProcessManager {
             }
         }
         follow.abort();
+        renew.abort();
     }
 
     /// Follows the global log from its checkpoint: queues sagas that were started, retried or
@@ -371,6 +384,10 @@ impl ProcessManager {
                 if let Err(e) = self.drive(id).await {
                     tracing::warn!(saga = %id, error = %e, "saga step failed to run; retrying shortly");
                     let _ = self.process.schedule(id, Some(self.now() + chrono::Duration::seconds(1))).await;
+                }
+                if let Err(e) = self.process.release(id).await {
+                    // The claim lapses by itself; another worker (or this one) takes it then.
+                    tracing::warn!(saga = %id, error = %e, "could not release the saga's claim");
                 }
                 self.driving.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             })

@@ -26,8 +26,20 @@ pub trait ProcessStore: Send + Sync + 'static {
     /// The saga reached a terminal state: nothing more to wake it for.
     async fn finish(&self, saga: BookingId) -> Result<(), StoreError>;
 
-    /// Sagas in flight whose wake-up time is due at `now` (or unset), oldest first.
+    /// Sagas in flight whose wake-up time is due at `now` (or unset), oldest first. A store shared
+    /// by several workers claims them for the calling worker: no other worker gets them until
+    /// [`release`](Self::release) or until the claim lapses (the worker stopped renewing it).
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<BookingId>, StoreError>;
+
+    /// The calling worker is done driving `saga` for now (it stays scheduled).
+    async fn release(&self, _saga: BookingId) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The calling worker is alive: its claims go on (a single-process store has none).
+    async fn renew_claims(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// The earliest wake-up time of any saga in flight.
     async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError>;

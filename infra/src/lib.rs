@@ -2,7 +2,8 @@
 //!
 //! **Owns** the adapters behind the domain's ports: the PostgreSQL event store (with its embedded
 //! migrations), the in-memory event store for fast tests, the system and manual clocks, and the
-//! built-in card processor. Later: NATS relay and the EventStoreDB adapter.
+//! built-in card processor, the process-manager stores, and the NATS JetStream relay and live feed
+//! (`nats`). Later: the EventStoreDB adapter.
 //!
 //! **Must not depend on** `skyfly-commands`, `skyfly-projections` or `skyfly-api`: adapters know
 //! the ports, never the code that uses them.
@@ -14,6 +15,7 @@
 pub mod card;
 pub mod clock;
 pub mod memory;
+pub mod nats;
 pub mod pg;
 pub mod process;
 

@@ -11,14 +11,37 @@ use std::sync::Mutex;
 
 use crate::pg::backend;
 
+/// The PostgreSQL process store. Several processes may share it: each instance is one worker
+/// (its `owner` id), and [`ProcessStore::due`] claims the sagas it returns for that worker for
+/// `lease`, renewed while the worker lives (docs/adr/0005).
 #[derive(Debug, Clone)]
 pub struct PgProcessStore {
     pool: PgPool,
+    owner: uuid::Uuid,
+    lease: std::time::Duration,
 }
 
 impl PgProcessStore {
+    /// A worker with a fresh id and a 10 s lease.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::for_worker(
+            pool,
+            uuid::Uuid::now_v7(),
+            std::time::Duration::from_secs(10),
+        )
+    }
+
+    /// A worker with a given id (shown in logs and in `saga_wakeups.lease_owner`) and lease.
+    pub fn for_worker(pool: PgPool, owner: uuid::Uuid, lease: std::time::Duration) -> Self {
+        Self { pool, owner, lease }
+    }
+
+    pub fn owner(&self) -> uuid::Uuid {
+        self.owner
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX)
     }
 }
 
@@ -74,16 +97,55 @@ impl ProcessStore for PgProcessStore {
     }
 
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<BookingId>, StoreError> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT saga_id FROM saga_wakeups WHERE wake_at IS NULL OR wake_at <= $1 \
-             ORDER BY wake_at NULLS FIRST, updated LIMIT $2",
+        // Claims what is due and free (never claimed, claimed by this worker, or a lapsed claim);
+        // rows another worker is claiming right now are skipped, not waited for. Leases run on
+        // the database's clock: they are about processes being alive, not about business time.
+        let mut rows: Vec<(uuid::Uuid, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
+            "WITH due AS ( \
+               SELECT saga_id FROM saga_wakeups \
+               WHERE (wake_at IS NULL OR wake_at <= $1) \
+                 AND (lease_owner IS NULL OR lease_owner = $3 OR lease_until < clock_timestamp()) \
+               ORDER BY wake_at NULLS FIRST, updated LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             UPDATE saga_wakeups w SET lease_owner = $3, \
+                    lease_until = clock_timestamp() + $4 * interval '1 millisecond' \
+             FROM due WHERE w.saga_id = due.saga_id \
+             RETURNING w.saga_id, w.wake_at, w.updated",
         )
         .bind(now)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(self.owner)
+        .bind(self.lease_ms())
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(ids.into_iter().map(BookingId).collect())
+        rows.sort_by_key(|(_, wake_at, updated)| (wake_at.is_some(), *wake_at, *updated));
+        Ok(rows.into_iter().map(|(id, _, _)| BookingId(id)).collect())
+    }
+
+    async fn release(&self, saga: BookingId) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE saga_wakeups SET lease_owner = NULL, lease_until = NULL \
+             WHERE saga_id = $1 AND lease_owner = $2",
+        )
+        .bind(saga.0)
+        .bind(self.owner)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn renew_claims(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE saga_wakeups SET lease_until = clock_timestamp() + $2 * interval '1 millisecond' \
+             WHERE lease_owner = $1",
+        )
+        .bind(self.owner)
+        .bind(self.lease_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     async fn next_wake(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

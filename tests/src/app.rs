@@ -44,12 +44,19 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_nats(None).await
+    }
+
+    /// An engine whose relay and live stream use the NATS at `nats_url`.
+    pub async fn with_nats(nats_url: Option<String>) -> Self {
         let (database_url, pool) = crate::db::fresh_database().await;
         let clock = ManualClock::new(start_time());
         let state = bootstrap::build(Options {
             database_url: database_url.clone(),
             jwt_secret: Some("test-secret".into()),
-            nats_url: None,
+            nats_url,
+            nats_prefix: None,
+            worker_id: None,
             clock: Arc::new(clock.clone()),
             payments: Arc::new(BuiltInCardProcessor),
             metrics: None,
@@ -77,6 +84,8 @@ impl TestApp {
             database_url: self.database_url.clone(),
             jwt_secret: Some("test-secret".into()),
             nats_url: None,
+            nats_prefix: None,
+            worker_id: None,
             clock: Arc::new(self.clock.clone()),
             payments: Arc::new(BuiltInCardProcessor),
             metrics: None,

@@ -11,7 +11,9 @@
 pub mod app;
 pub mod contract;
 pub mod db;
+pub mod nats;
 pub mod process;
+pub mod workload;
 
 use std::time::Duration;
 

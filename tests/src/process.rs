@@ -48,6 +48,7 @@ pub fn skyfly(database_url: &str, args: &[&str]) -> Output {
     Command::new(skyfly_bin())
         .args(args)
         .env("DATABASE_URL", database_url)
+        .env("NATS_URL", "")
         .env("RUST_LOG", "warn")
         .output()
         .expect("run skyfly")
@@ -60,12 +61,21 @@ pub struct Server {
 }
 
 impl Server {
+    /// `skyfly serve` (role `all`) without NATS.
     pub fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[], &[("NATS_URL", "")])
+    }
+
+    /// `skyfly serve` with more arguments (`--role worker`, …) and environment (`NATS_URL`, …).
+    /// Waits until it says it runs; `addr` is empty for a role without HTTP.
+    pub fn start_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         use std::io::BufRead;
         let mut child = Command::new(skyfly_bin())
             .args(["serve", "--listen", "127.0.0.1:0", "--db-pool", "8"])
+            .args(args)
             .env("DATABASE_URL", database_url)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -78,6 +88,10 @@ impl Server {
                 .lines()
                 .map_while(Result::ok)
             {
+                if !sent && line.contains("is running (no HTTP") {
+                    let _ = tx.send(String::new());
+                    sent = true;
+                }
                 if !sent && let Some(rest) = line.split("http://").nth(1) {
                     let _ = tx.send(
                         rest.split_whitespace()

@@ -114,6 +114,7 @@ async fn the_server_listens_and_answers() {
     let mut child = Command::new(skyfly_bin())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("DATABASE_URL", &url)
+        .env("NATS_URL", "")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

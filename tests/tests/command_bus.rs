@@ -265,3 +265,59 @@ async fn the_command_path_behaves_the_same_on_the_memory_store() {
         "{stale:?}"
     );
 }
+
+/// Regression: a command that decides "nothing to do" on one process's cached state must not be
+/// accepted while another process has moved the stream on. Here the second process took a hold
+/// the first one had not seen; releasing it through the first one must release it, not answer
+/// "already released" from its stale cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_op_decision_is_made_on_the_latest_state_not_a_stale_cache() {
+    use skyfly_domain::inventory::{ReleaseReason, ReleaseSeats};
+    let store = pg_store().await;
+    let first = bus_on(Arc::clone(&store)).await;
+    let second = bus_on(Arc::clone(&store)).await;
+    let flight = FlightId::parse("SF100-2026-12-01").unwrap();
+    schedule(&first, &flight, 10).await;
+    let (inventory, _) = first.load::<FlightInventory>(&flight).await.unwrap();
+    assert!(
+        inventory.hold(BookingId(Uuid::nil())).is_none(),
+        "cached: nothing held"
+    );
+    assert!(inventory.holds().is_empty(), "cached: nothing held");
+
+    let booking = BookingId(Uuid::now_v7());
+    second
+        .execute::<FlightInventory>(
+            &flight,
+            Envelope::new(reserve(booking, 3), meta(CommandId(Uuid::now_v7()))),
+        )
+        .await
+        .unwrap();
+    let release = InventoryCommand::ReleaseSeats(ReleaseSeats {
+        booking_id: booking,
+        reason: ReleaseReason::Compensation,
+    });
+    let done = first
+        .execute::<FlightInventory>(
+            &flight,
+            Envelope::new(release, meta(CommandId(Uuid::now_v7()))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        done.events.len(),
+        1,
+        "the release was recorded: {:?}",
+        done.events
+    );
+    assert!(done.state.hold(booking).is_none(), "the hold is gone");
+    assert!(done.state.invariant_holds());
+    let types: Vec<String> = store
+        .read_stream("flight-SF100-2026-12-01", 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(types, ["FlightScheduled", "SeatsReserved", "SeatsReleased"]);
+}

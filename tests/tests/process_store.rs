@@ -126,3 +126,52 @@ async fn the_postgres_process_store_keeps_the_contract_across_reconnects() {
     assert_eq!(restarted.checkpoint("saga").await.unwrap(), 42);
     assert_eq!(restarted.due(Utc::now(), 10).await.unwrap(), vec![saga]);
 }
+
+/// Two workers on one database: a saga one of them claimed is not handed to the other until it
+/// is released, or until the claim lapses because its worker stopped renewing it (it died).
+#[tokio::test]
+async fn a_saga_is_claimed_by_one_worker_at_a_time_and_taken_over_when_its_claim_lapses() {
+    let (_, pool) = skyfly_tests::db::fresh_database().await;
+    let lease = std::time::Duration::from_millis(300);
+    let a = PgProcessStore::for_worker(pool.clone(), Uuid::now_v7(), lease);
+    let b = PgProcessStore::for_worker(pool.clone(), Uuid::now_v7(), lease);
+    let now = Utc::now();
+    let (x, y) = (BookingId(Uuid::now_v7()), BookingId(Uuid::now_v7()));
+    a.schedule(x, None).await.unwrap();
+    assert_eq!(a.due(now, 10).await.unwrap(), vec![x], "a claims x");
+    b.schedule(y, None).await.unwrap();
+    assert_eq!(
+        b.due(now, 10).await.unwrap(),
+        vec![y],
+        "b gets y, not a's x"
+    );
+    assert_eq!(
+        a.due(now, 10).await.unwrap(),
+        vec![x],
+        "a keeps its own claim"
+    );
+
+    // Released: the other worker may take it.
+    a.release(x).await.unwrap();
+    assert_eq!(
+        b.due(now, 10).await.unwrap().len(),
+        2,
+        "b takes x once a let it go"
+    );
+    assert!(a.due(now, 10).await.unwrap().is_empty(), "both are b's now");
+
+    // b stops renewing (it died): its claims lapse and a takes both over; while b renews, not.
+    b.renew_claims().await.unwrap();
+    assert!(a.due(now, 10).await.unwrap().is_empty());
+    let taken = skyfly_tests::eventually(
+        std::time::Duration::from_secs(5),
+        "b's claims to lapse",
+        || async {
+            let got = a.due(now, 10).await.unwrap();
+            (got.len() == 2).then_some(got)
+        },
+    )
+    .await;
+    assert!(taken.contains(&x) && taken.contains(&y));
+    assert!(b.due(now, 10).await.unwrap().is_empty(), "a holds them now");
+}

@@ -83,6 +83,7 @@ fn a_projector_killed_mid_backlog_resumes_without_applying_anything_twice() {
             "1",
         ])
         .env("DATABASE_URL", &url)
+        .env("NATS_URL", "")
         .env("RUST_LOG", "warn")
         .output()
         .expect("run the import");

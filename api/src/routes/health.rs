@@ -19,6 +19,11 @@ pub struct Checks {
     pub event_store: String,
     pub read_models: String,
     pub nats: String,
+    /// The relay to JetStream in this process: `leading` (publishing), `standby` (another
+    /// process publishes), or `disabled` (no NATS, or not a worker).
+    pub relay: String,
+    /// Global position of the last event known to be on JetStream (the leader's).
+    pub relay_position: u64,
 }
 
 #[utoipa::path(get, path = "/api/v1/health", tag = "operations",
@@ -37,16 +42,11 @@ pub async fn health(State(state): State<AppState>) -> Response {
     };
     let event_store = probe("SELECT skyfly_watermark()").await;
     let read_models = probe("SELECT 1 FROM airports LIMIT 1").await;
-    let nats = match &state.nats_addr {
-        Some(addr) => match tokio::time::timeout(
-            Duration::from_millis(500),
-            tokio::net::TcpStream::connect(addr),
-        )
-        .await
-        {
-            Ok(Ok(_)) => "ok",
-            _ => "unreachable",
-        },
+    // NATS carries events to other processes and dashboards; commands do not need it, so with
+    // NATS down the engine is degraded, not unavailable (the relay catches up when it returns).
+    let nats = match &state.nats {
+        Some(n) if n.is_connected() => "ok",
+        Some(_) => "unreachable",
         None => "disabled",
     };
     let status = match (event_store, read_models, nats) {
@@ -65,6 +65,12 @@ pub async fn health(State(state): State<AppState>) -> Response {
             event_store: event_store.into(),
             read_models: read_models.into(),
             nats: nats.into(),
+            relay: match &state.relay {
+                Some(r) if r.status().is_leader() => "leading".into(),
+                Some(r) if r.status().is_running() => "standby".into(),
+                _ => "disabled".into(),
+            },
+            relay_position: state.relay.as_ref().map_or(0, |r| r.status().position()),
         },
     };
     crate::routes::json_response(code, &body)

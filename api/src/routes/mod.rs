@@ -11,8 +11,10 @@ pub mod identity;
 pub mod inventory;
 pub mod loyalty;
 pub mod payments;
+pub mod pricing;
 pub mod queries;
 pub mod sagas;
+pub mod stream;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -31,7 +33,7 @@ use utoipa::OpenApi;
     paths(
         health::health,
         identity::register, identity::login, identity::refresh, identity::logout, identity::me,
-        flights::schedule, flights::import, flights::get_flight, flights::availability,
+        flights::schedule, flights::import, flights::get_flight, flights::availability, pricing::quote,
         inventory::reserve, inventory::release, inventory::commit,
         payments::create_intent, payments::authorize, payments::capture, payments::void, payments::refund, payments::get_payment,
         loyalty::award, loyalty::revoke, loyalty::redeem, loyalty::restore,
@@ -40,7 +42,7 @@ use utoipa::OpenApi;
         faults::arm, faults::list, faults::disarm,
         sagas::get_saga, sagas::list, sagas::retry,
         queries::search, queries::places, queries::projections, queries::rebuild, queries::bookings, queries::payments,
-        audit::events, audit::booking_events,
+        audit::events, audit::booking_events, stream::stream,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
     modifiers(&BearerAuth),
@@ -114,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/flights/import", post(flights::import))
         .route("/flights/search", get(queries::search))
         .route("/places", get(queries::places))
+        .route("/pricing/quote", post(pricing::quote))
         .route("/admin/projections", get(queries::projections))
         .route("/admin/projections/{name}/rebuild", post(queries::rebuild))
         .route("/flights/{flight_id}", get(flights::get_flight))
@@ -146,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bookings/{booking_id}/cancel", post(bookings::cancel))
         .route("/bookings/{booking_id}/events", get(audit::booking_events))
         .route("/admin/events", get(audit::events))
+        .route("/stream", get(stream::stream))
         .route("/bookings/{booking_id}/confirm", post(bookings::confirm))
         .route("/admin/faults", post(faults::arm).get(faults::list))
         .route("/admin/sagas", get(sagas::list))

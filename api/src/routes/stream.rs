@@ -1,0 +1,108 @@
+//! `GET /api/v1/stream`: live events for dashboards, as server-sent events, fed from NATS (what
+//! the relay publishes). Staff see every event; a customer sees the events of their own bookings
+//! (every event whose correlation id is one of their bookings: the booking, its saga, its seats,
+//! payment and miles).
+//!
+//! Each SSE event is `event: <event_type>`, `id: <global_position>`, `data: <envelope>` (the same
+//! envelope as `GET /api/v1/admin/events`). The feed is live only (no replay: the log is read
+//! through `/admin/events` or JetStream); with NATS down it stays open and resumes when NATS
+//! comes back, as the relay catches up.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use skyfly_domain::event::RecordedEvent;
+use std::collections::HashMap;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[utoipa::path(get, path = "/api/v1/stream", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "text/event-stream of event envelopes"),
+              (status = 401, body = crate::error::Problem),
+              (status = 503, body = crate::error::Problem, description = "NATS is not configured")))]
+pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let nats = state.nats.clone().ok_or_else(|| {
+        ApiError::unavailable("the live stream needs NATS (NATS_URL), which is not configured")
+    })?;
+    let live = nats
+        .live()
+        .await
+        .map_err(|e| ApiError::unavailable(format!("live stream: {e}")))?;
+    let visible = Visibility::new(state, caller);
+    let events = futures::stream::unfold((live, visible), |(mut live, mut visible)| async move {
+        loop {
+            let event = live.next().await?;
+            if let Some(shown) = visible.check(event).await {
+                let sse = Event::default()
+                    .event(shown.event_type.clone())
+                    .id(shown.global_position.to_string())
+                    .json_data(&shown);
+                return Some((sse, (live, visible)));
+            }
+        }
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// Who may see what: staff everything; a customer what belongs to their bookings. Whose booking a
+/// correlation id is is learnt once per connection (from `BookingRequested`, or by reading the
+/// booking's stream) and remembered.
+struct Visibility {
+    state: AppState,
+    caller: Caller,
+    owners: HashMap<Uuid, bool>,
+}
+
+impl Visibility {
+    fn new(state: AppState, caller: Caller) -> Self {
+        Self {
+            state,
+            caller,
+            owners: HashMap::new(),
+        }
+    }
+
+    async fn check(&mut self, event: RecordedEvent) -> Option<RecordedEvent> {
+        if self.caller.is_staff() {
+            return Some(event);
+        }
+        let me = self.caller.user_id.0;
+        let conversation = event.metadata.correlation_id;
+        let mine = match self.owners.get(&conversation) {
+            Some(mine) => *mine,
+            None => {
+                let mine = if event.event_type == "BookingRequested" {
+                    event.payload.get("customer").and_then(|c| c.as_str())
+                        == Some(me.to_string().as_str())
+                } else {
+                    booking_owner(&self.state, conversation).await == Some(me)
+                };
+                self.owners.insert(conversation, mine);
+                mine
+            }
+        };
+        mine.then_some(event)
+    }
+}
+
+/// The customer of the booking `id`, if `id` is a booking (read from its first event).
+async fn booking_owner(state: &AppState, id: Uuid) -> Option<Uuid> {
+    let events = state
+        .bus
+        .store()
+        .read_stream(&format!("booking-{id}"), 0)
+        .await
+        .ok()?;
+    let first = events.first()?;
+    first
+        .payload
+        .get("customer")
+        .and_then(|c| c.as_str())
+        .and_then(|c| Uuid::parse_str(c).ok())
+}
