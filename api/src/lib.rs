@@ -12,6 +12,7 @@
 //! serialisation hold for every caller alike.
 
 pub mod auth;
+pub mod bench;
 pub mod bootstrap;
 pub mod error;
 pub mod extract;

@@ -101,6 +101,22 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Benchmarks (docs/benchmarks.md) in a scratch database on the server of DATABASE_URL.
+    /// Build with `--release` for figures worth quoting.
+    Bench {
+        /// raw | append | saga | projection | load | all
+        #[arg(value_parser = skyfly_api::bench::SUITES)]
+        suite: String,
+        /// One JSON object per figure and line, for other tools.
+        #[arg(long)]
+        json: bool,
+        /// Seconds of load per figure.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Events the projection rebuild is measured over.
+        #[arg(long, default_value_t = 1_000_000)]
+        rebuild_events: u64,
+    },
     /// Scenario files (fixtures/README.md): run them against the engine on a virtual clock.
     Scenario {
         #[command(subcommand)]
@@ -186,7 +202,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // A scenario run prints its own report; the engine's logs would drown it (RUST_LOG still wins).
     let default_filter = match cli.command {
-        Command::Scenario { .. } => "error",
+        Command::Scenario { .. } | Command::Bench { .. } => "error",
         _ => "info,sqlx=warn",
     };
     tracing_subscriber::fmt()
@@ -278,6 +294,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             axum::serve(listener, skyfly_api::router(state))
                 .with_graceful_shutdown(shutdown())
                 .await?;
+        }
+        Command::Bench {
+            suite,
+            json,
+            seconds,
+            rebuild_events,
+        } => {
+            let options = skyfly_api::bench::BenchOptions {
+                server_url: cli.settings.database_url.clone(),
+                seconds,
+                rebuild_events,
+                json,
+            };
+            skyfly_api::bench::run(&suite, &options).await?;
         }
         Command::Scenario {
             command: ScenarioCommand::Run { paths, store, jobs },

@@ -37,9 +37,8 @@ pub async fn read_position(
     if request.method() != axum::http::Method::GET {
         return next.run(request).await;
     }
-    let head = skyfly_domain::store::EventStore::head_position(state.bus.store().as_ref())
-        .await
-        .ok();
+    // A lower bound is all the header promises: what the store has seen readable, no query.
+    let head = Some(skyfly_domain::store::EventStore::known_head(state.bus.store().as_ref()).await);
     let mut response = next.run(request).await;
     if !response.headers().contains_key("x-read-model-position")
         && let Some(head) = head

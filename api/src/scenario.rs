@@ -81,7 +81,7 @@ pub async fn run(
     Ok(report)
 }
 
-fn with_database(url: &str, database: &str) -> String {
+pub(crate) fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -96,7 +96,7 @@ fn with_database(url: &str, database: &str) -> String {
     }
 }
 
-async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(&with_database(server_url, "postgres")).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -114,6 +114,21 @@ impl CommandBus {
         Ok((state.clone(), version))
     }
 
+    /// The state as this process last knew it (loaded if it knows nothing): for a caller that is
+    /// the stream's only writer for now (a worker driving the saga it claimed), where a stale
+    /// state would only mean that its next command meets a version conflict and is decided again
+    /// on the latest state.
+    pub async fn load_cached<A: Aggregate>(
+        &self,
+        id: impl std::fmt::Display,
+    ) -> Result<(A, u64), CommandError<A::Error>> {
+        let stream = stream_id::<A>(id);
+        let slot = self.cache.slot(&stream);
+        let mut entry = slot.lock().await;
+        let (state, version) = self.current::<A>(&stream, &mut entry).await?;
+        Ok((state.clone(), version))
+    }
+
     /// Runs `envelope` against the aggregate `id`.
     pub async fn execute<A: Aggregate>(
         &self,

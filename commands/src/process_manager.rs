@@ -171,8 +171,9 @@ impl ProcessManager {
                 tokio::time::sleep(RENEW_CLAIMS_EVERY).await;
             }
         });
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
         while !self.is_stopped() {
-            match self.run_due().await {
+            match self.dispatch_due(&slots).await {
                 Ok(0) => self.idle().await,
                 Ok(_) => {}
                 Err(e) => {
@@ -198,6 +199,8 @@ impl ProcessManager {
                 Ok((_, at)) => {
                     position = at;
                     self.wake.notify_one();
+                    // Under a steady trickle, take a few milliseconds of events at a time.
+                    tokio::time::sleep(Duration::from_millis(3)).await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, position, "follower could not handle the log; retrying");
@@ -244,6 +247,12 @@ impl ProcessManager {
                 .strip_prefix("flight-")
                 .and_then(|f| skyfly_domain::ids::FlightId::parse(f).ok())
         };
+        if event.stream_id.starts_with("faults-") {
+            // Armed, disarmed or used up by another process: bring the cached board up to date.
+            if let Err(e) = self.bus.load::<FaultBoard>(BOARD_ID).await {
+                tracing::warn!(error = %e, "could not refresh the fault board");
+            }
+        }
         match event.event_type.as_str() {
             "SagaStarted" | "ParkedRetried" | "CancellationStarted" => {
                 if let Some(id) = event
@@ -380,25 +389,90 @@ impl ProcessManager {
         };
         let count = mine.len() + expired;
         futures::stream::iter(mine)
-            .for_each_concurrent(self.concurrency, |id| async move {
-                if let Err(e) = self.drive(id).await {
-                    tracing::warn!(saga = %id, error = %e, "saga step failed to run; retrying shortly");
-                    let _ = self.process.schedule(id, Some(self.now() + chrono::Duration::seconds(1))).await;
-                }
-                if let Err(e) = self.process.release(id).await {
-                    // The claim lapses by itself; another worker (or this one) takes it then.
-                    tracing::warn!(saga = %id, error = %e, "could not release the saga's claim");
-                }
-                self.driving.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
-            })
+            .for_each_concurrent(self.concurrency, |id| self.drive_claimed(id))
             .await;
         Ok(count)
     }
 
+    /// Drives a saga this worker claimed, then lets go of it.
+    async fn drive_claimed(&self, id: BookingId) {
+        if let Err(e) = self.drive(id).await {
+            tracing::warn!(saga = %id, error = %e, "saga step failed to run; retrying shortly");
+            let _ = self
+                .process
+                .schedule(id, Some(self.now() + chrono::Duration::seconds(1)))
+                .await;
+        }
+        if let Err(e) = self.process.release(id).await {
+            // The claim lapses by itself; another worker (or this one) takes it then.
+            tracing::warn!(saga = %id, error = %e, "could not release the saga's claim");
+        }
+        self.driving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
+        // Its next wake-up may be due already, and a drive slot is free.
+        self.wake.notify_one();
+    }
+
+    /// Starts a drive for every due saga this worker is not driving yet, as far as free drive
+    /// slots allow, without waiting for them to end (a slow saga holds up no other). Returns how
+    /// many drives started and expiries ran.
+    async fn dispatch_due(
+        self: &Arc<Self>,
+        slots: &Arc<tokio::sync::Semaphore>,
+    ) -> Result<usize, StoreError> {
+        let expired = self.expire_holds().await? + self.expire_miles().await?;
+        let free = slots.available_permits();
+        if free == 0 {
+            return Ok(expired);
+        }
+        let in_flight = self
+            .driving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len();
+        // What this worker is driving is still due (and claimed by it): ask for that many more.
+        let due = self.process.due(self.now(), free + in_flight).await?;
+        let mine: Vec<_> = {
+            let mut driving = self
+                .driving
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            due.into_iter()
+                .filter(|id| driving.insert(*id))
+                .take(free)
+                .collect()
+        };
+        for id in &mine {
+            let Ok(slot) = Arc::clone(slots).try_acquire_owned() else {
+                self.driving
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(id);
+                continue;
+            };
+            let this = Arc::clone(self);
+            let id = *id;
+            tokio::spawn(async move {
+                this.drive_claimed(id).await;
+                drop(slot);
+            });
+        }
+        Ok(mine.len() + expired)
+    }
+
     /// Drives one saga as far as it can go now.
     pub async fn drive(&self, id: BookingId) -> Result<(), DriveError> {
-        for _ in 0..MAX_ACTIONS_PER_DRIVE {
-            let (saga, _) = self.bus.load::<BookingSaga>(id).await?;
+        for turn in 0..MAX_ACTIONS_PER_DRIVE {
+            // The first look reads the stream (someone may have changed the saga: a cancellation,
+            // a retry); after that this worker, which holds the saga's claim, is its writer, and
+            // its own records keep the cache current.
+            let (saga, _) = if turn == 0 {
+                self.bus.load::<BookingSaga>(id).await?
+            } else {
+                self.bus.load_cached::<BookingSaga>(id).await?
+            };
             let Some(state) = saga.state().cloned() else {
                 // Nothing to drive (a stale queue entry).
                 self.process.finish(id).await?;
@@ -589,7 +663,11 @@ impl ProcessManager {
         attempt: u32,
     ) -> Result<Option<String>, DriveError> {
         let saga_step = step.saga_step();
-        let (board, _) = self.bus.load::<FaultBoard>(BOARD_ID).await?;
+        // Every step of every saga looks at the one fault board: from the cache, which this
+        // process's own commands keep current and the log follower refreshes when the board
+        // changes elsewhere (see `observe`). Reading it from the store each time would make the
+        // board's slot a lock every saga step of the process queues for.
+        let (board, _) = self.bus.load_cached::<FaultBoard>(BOARD_ID).await?;
         let mut failure = None;
         for effect in board.effects(saga_step, roll(s.booking_id, saga_step, attempt)) {
             match effect {
@@ -641,7 +719,7 @@ impl ProcessManager {
         }
         let id = s.booking_id;
         let now = self.now();
-        let (saga, _) = self.bus.load::<BookingSaga>(id).await?;
+        let (saga, _) = self.bus.load_cached::<BookingSaga>(id).await?;
         if saga.deadline().is_some_and(|deadline| now >= deadline) {
             return Ok(StepResult::Late);
         }

@@ -106,6 +106,12 @@ pub trait EventStore: Send + Sync + 'static {
         self.head_position().await
     }
 
+    /// A position every event up to which is readable, as cheaply as the store can tell (a lower
+    /// bound of `head_position`; a store that tracks what it has seen answers without I/O).
+    async fn known_head(&self) -> u64 {
+        self.head_position().await.unwrap_or(0)
+    }
+
     /// What a recorded command appended, if the command id is recorded.
     async fn recorded_command(&self, command_id: CommandId)
     -> Result<Option<Appended>, StoreError>;

@@ -83,6 +83,9 @@ pub struct PgEventStore {
     wake: Arc<watch::Sender<u64>>,
     /// Tells the notifier task that an append committed here; it sends one NOTIFY for many appends.
     notify_others: Arc<Notify>,
+    /// The highest position this process has seen readable (from `read_all` and
+    /// `head_position`): a lower bound of the head that costs no query.
+    seen_head: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for PgEventStore {
@@ -99,6 +102,7 @@ impl PgEventStore {
             pool,
             wake: Arc::new(watch::channel(0).0),
             notify_others: Arc::new(Notify::new()),
+            seen_head: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
         tokio::spawn(listen(store.pool.clone(), Arc::clone(&store.wake)));
         tokio::spawn(notify_loop(
@@ -112,6 +116,11 @@ impl PgEventStore {
         &self.pool
     }
 
+    fn saw_head(&self, position: u64) {
+        self.seen_head
+            .fetch_max(position, std::sync::atomic::Ordering::SeqCst);
+    }
+
     fn bump(&self) {
         self.wake.send_modify(|n| *n = n.wrapping_add(1));
     }
@@ -120,7 +129,13 @@ impl PgEventStore {
 /// Coalescing NOTIFY sender. NOTIFY inside the append transaction would serialise every commit on
 /// the notification queue's lock; sending it afterwards, one for all appends that finished
 /// meanwhile, keeps appends parallel.
+///
+/// After each NOTIFY it waits a few milliseconds before the next: a NOTIFY is a transaction of its
+/// own (it takes an xid and writes a commit record), and one per append would double the commits
+/// of a busy single writer. Subscribers in this process are woken at once anyway; other processes
+/// learn of the first new events at once and of those that follow at most `NOTIFY_WINDOW` later.
 async fn notify_loop(pool: PgPool, pending: Arc<Notify>) {
+    const NOTIFY_WINDOW: Duration = Duration::from_millis(5);
     loop {
         pending.notified().await;
         if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
@@ -133,6 +148,8 @@ async fn notify_loop(pool: PgPool, pending: Arc<Notify>) {
         if pool.is_closed() {
             return;
         }
+        // Appends during the window leave one permit: one NOTIFY for all of them.
+        tokio::time::sleep(NOTIFY_WINDOW).await;
     }
 }
 
@@ -279,7 +296,18 @@ impl EventStore for PgEventStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(row_to_event).collect()
+        let events: Vec<RecordedEvent> = rows.iter().map(row_to_event).collect::<Result<_, _>>()?;
+        if let Some(last) = events.last() {
+            self.saw_head(last.global_position);
+        }
+        Ok(events)
+    }
+
+    async fn known_head(&self) -> u64 {
+        match self.seen_head.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => self.head_position().await.unwrap_or(0),
+            seen => seen,
+        }
     }
 
     async fn wait_for_events(&self, after: u64) {
@@ -331,7 +359,9 @@ impl EventStore for PgEventStore {
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(head.map_or(0, to_u64))
+        let head = head.map_or(0, to_u64);
+        self.saw_head(head);
+        Ok(head)
     }
 
     async fn recorded_command(

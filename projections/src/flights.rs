@@ -47,6 +47,86 @@ impl Projection for FlightAvailability {
         &["flight_availability"]
     }
 
+    /// A batch in two statements: the flights it schedules, then the net seat movements per
+    /// flight and cabin (movements add up, so their order within the batch does not matter, and a
+    /// flight's movements never precede its scheduling in the log).
+    async fn apply_all(
+        &self,
+        tx: &mut PgConnection,
+        schema: &str,
+        events: &[RecordedEvent],
+    ) -> Result<(), sqlx::Error> {
+        let mut scheduled: Vec<&RecordedEvent> = Vec::new();
+        let mut moves: std::collections::BTreeMap<(String, &'static str), [i32; 3]> =
+            Default::default();
+        for event in events {
+            let Some((flight_id, e)) = crate::runtime::decode_in::<InventoryEvent>(event, "flight")
+            else {
+                continue;
+            };
+            // [available, held, sold]
+            let (cabin, delta) = match e {
+                InventoryEvent::FlightScheduled { .. } => {
+                    scheduled.push(event);
+                    continue;
+                }
+                InventoryEvent::SeatsReserved { cabin, seats, .. } => {
+                    let n = i32::try_from(seats).unwrap_or(0);
+                    (cabin, [-n, n, 0])
+                }
+                InventoryEvent::SeatsCommitted { cabin, seats, .. } => {
+                    let n = i32::try_from(seats).unwrap_or(0);
+                    (cabin, [0, -n, n])
+                }
+                InventoryEvent::SeatsReleased {
+                    cabin, seats, was, ..
+                } => {
+                    let n = i32::try_from(seats).unwrap_or(0);
+                    match was {
+                        SeatState::Held => (cabin, [n, -n, 0]),
+                        SeatState::Sold => (cabin, [n, 0, -n]),
+                    }
+                }
+            };
+            let total = moves
+                .entry((flight_id.to_owned(), cabin.as_str()))
+                .or_default();
+            for (t, d) in total.iter_mut().zip(delta) {
+                *t += d;
+            }
+        }
+        for event in scheduled {
+            self.apply(tx, schema, event).await?;
+        }
+        if moves.is_empty() {
+            return Ok(());
+        }
+        let mut flights = Vec::with_capacity(moves.len());
+        let mut cabins = Vec::with_capacity(moves.len());
+        let (mut available, mut held, mut sold) = (Vec::new(), Vec::new(), Vec::new());
+        for ((flight, cabin), [a, h, s]) in moves {
+            flights.push(flight);
+            cabins.push(cabin.to_owned());
+            available.push(a);
+            held.push(h);
+            sold.push(s);
+        }
+        sqlx::query(&format!(
+            "UPDATE {schema}.flight_availability f SET available = f.available + m.a, \
+             held = f.held + m.h, sold = f.sold + m.s \
+             FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[]) AS m(flight_id, cabin, a, h, s) \
+             WHERE f.flight_id = m.flight_id AND f.cabin = m.cabin"
+        ))
+        .bind(flights)
+        .bind(cabins)
+        .bind(available)
+        .bind(held)
+        .bind(sold)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     async fn apply(
         &self,
         tx: &mut PgConnection,

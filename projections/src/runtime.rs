@@ -129,6 +129,22 @@ pub async fn apply_batch(
     checkpoint_name: &str,
     limit: usize,
 ) -> Result<usize, ProjectionError> {
+    Ok(
+        apply_batch_to(pool, store, projection, schema, checkpoint_name, limit)
+            .await?
+            .0,
+    )
+}
+
+/// [`apply_batch`], also returning the checkpoint after the batch.
+pub async fn apply_batch_to(
+    pool: &PgPool,
+    store: &dyn EventStore,
+    projection: &dyn Projection,
+    schema: &str,
+    checkpoint_name: &str,
+    limit: usize,
+) -> Result<(usize, u64), ProjectionError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(lock_key(checkpoint_name))
@@ -145,7 +161,7 @@ pub async fn apply_batch(
         .await
         .map_err(ProjectionError::Store)?;
     let Some(last) = batch.last().map(|e| e.global_position) else {
-        return Ok(0);
+        return Ok((0, u64::try_from(position).unwrap_or(0)));
     };
     projection.apply_all(&mut tx, schema, &batch).await?;
     sqlx::query(
@@ -156,7 +172,7 @@ pub async fn apply_batch(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(batch.len())
+    Ok((batch.len(), last))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,12 +183,18 @@ pub enum ProjectionError {
     Store(skyfly_domain::store::StoreError),
 }
 
+/// How long a projector that just applied a small batch gathers events before the next one.
+const BATCH_WINDOW: Duration = Duration::from_millis(3);
+
 /// Keeps one projection up to date: batches when behind, woken by new events when caught up.
 pub struct Projector {
     pool: PgPool,
     store: Arc<dyn EventStore>,
     projection: Arc<dyn Projection>,
     batch: usize,
+    /// The checkpoint as this process last saw it committed (a lower bound of the stored one:
+    /// checkpoints only move forward), so queries need not ask the database for it each time.
+    known: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Projector {
@@ -190,7 +212,19 @@ impl Projector {
             store,
             projection,
             batch: 1000,
+            known: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    fn saw(&self, position: u64) {
+        self.known
+            .fetch_max(position, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A position the read model has certainly reached (what this process last saw committed),
+    /// without asking the database; `position` asks.
+    pub fn known_position(&self) -> u64 {
+        self.known.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn name(&self) -> &'static str {
@@ -201,7 +235,7 @@ impl Projector {
     pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
         let mut total = 0;
         loop {
-            let n = apply_batch(
+            let (n, position) = apply_batch_to(
                 &self.pool,
                 self.store.as_ref(),
                 self.projection.as_ref(),
@@ -210,6 +244,7 @@ impl Projector {
                 self.batch,
             )
             .await?;
+            self.saw(position);
             total += n;
             if n < self.batch {
                 return Ok(total);
@@ -242,18 +277,27 @@ impl Projector {
                 tracing::error!(projection = self.name(), error = %e, "cannot install the read model");
             }
         }
+        let mut reported = tokio::time::Instant::now() - Duration::from_secs(60);
         loop {
             match self.catch_up().await {
-                Ok(_) => {
-                    if let Ok(status) = self.status().await {
+                Ok(applied) => {
+                    // The gauges cost two queries: at most once a second.
+                    if reported.elapsed() >= Duration::from_secs(1)
+                        && let Ok(status) = self.status().await
+                    {
+                        reported = tokio::time::Instant::now();
                         metrics::gauge!("skyfly_projection_position", "projection" => self.name())
                             .set(status.position as f64);
                         metrics::gauge!("skyfly_projection_lag_events", "projection" => self.name()).set(status.lag_events as f64);
                         metrics::gauge!("skyfly_projection_lag_ms", "projection" => self.name())
                             .set(status.lag_ms as f64);
                     }
-                    let position = self.position().await.unwrap_or(0);
-                    self.store.wait_for_events(position).await;
+                    if applied > 0 && applied < self.batch {
+                        // Under a steady trickle, gather a few milliseconds of events per
+                        // transaction instead of one transaction per event.
+                        tokio::time::sleep(BATCH_WINDOW).await;
+                    }
+                    self.store.wait_for_events(self.known_position()).await;
                 }
                 Err(e) => {
                     tracing::warn!(projection = self.name(), error = %e, "projection batch failed; retrying");
@@ -269,7 +313,9 @@ impl Projector {
                 .bind(self.name())
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(p.map_or(0, |p| u64::try_from(p).unwrap_or(0)))
+        let p = p.map_or(0, |p| u64::try_from(p).unwrap_or(0));
+        self.saw(p);
+        Ok(p)
     }
 
     /// Position, and lag in events and milliseconds behind the head of the log.

@@ -46,7 +46,15 @@ pub(crate) async fn positions(
     loop {
         let mut at = u64::MAX;
         for p in &projectors {
-            at = at.min(p.position().await?);
+            // What this process saw committed is enough if it answers the question; else ask
+            // (another process's projector may be further, or none runs here).
+            let known = p.known_position();
+            let position = match min_position {
+                Some(min) if known >= min => known,
+                None if known > 0 => known,
+                _ => p.position().await?,
+            };
+            at = at.min(position);
         }
         if min_position.is_none_or(|min| at >= min) || tokio::time::Instant::now() >= give_up {
             return Ok(at);
