@@ -416,17 +416,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             for projection in chosen {
                 let started = std::time::Instant::now();
+                let bar = progress_bar(
+                    projection.name(),
+                    "{prefix:<24} [{bar:30}] {pos}/{len} events  {per_sec}  {elapsed}",
+                );
                 let progress = |done: u64, total: u64| {
-                    let rate = done as f64 / started.elapsed().as_secs_f64().max(0.001);
-                    let bar = "#".repeat(usize::try_from(done * 30 / total.max(1)).unwrap_or(30));
-                    eprint!(
-                        "\r{:<24} [{bar:<30}] {done}/{total} events  {rate:.0} events/s",
-                        projection.name()
-                    );
+                    bar.set_length(total);
+                    bar.set_position(done);
                 };
                 let n = skyfly_projections::rebuild(&pool, &store, projection.as_ref(), &progress)
                     .await?;
-                eprintln!();
+                bar.finish();
                 println!(
                     "{}: rebuilt from {n} events in {:.1} s",
                     projection.name(),
@@ -440,13 +440,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = state(&cli.settings, false).await?;
             let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
             let from = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let bar = progress_bar("import", "{prefix} [{bar:40}] {pos}/{len} rows  {per_sec}");
             let progress = |done: usize, total: usize| {
-                if done.is_multiple_of(200) || done == total {
-                    eprint!(
-                        "\r[{:<40}] {done}/{total}",
-                        "#".repeat(done * 40 / total.max(1))
-                    );
-                }
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
             };
             let actor = skyfly_domain::event::Actor::system("cli-import");
             let report = skyfly_api::routes::flights::import_schedule(
@@ -454,7 +451,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{} ({})", e.detail, e.code))?;
-            eprintln!();
+            bar.finish();
             for e in &report.errors {
                 println!("line {}: {}", e.line, e.reason);
             }
@@ -468,6 +465,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+fn progress_bar(prefix: &'static str, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0).with_prefix(prefix);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("#>-"));
+    }
+    bar
 }
 
 async fn shutdown() {

@@ -105,13 +105,9 @@ impl CommandBus {
         &self,
         id: impl std::fmt::Display,
     ) -> Result<(A, u64), CommandError<A::Error>> {
-        let stream = stream_id::<A>(id);
-        let slot = self.cache.slot(&stream);
-        let mut entry = slot.lock().await;
         // Another process may have appended since this cache entry was written: a read must not
         // answer from a stale cache (commands need not look — the expected version catches it).
-        let (state, version) = self.catch_up::<A>(&stream, &mut entry).await?;
-        Ok((state.clone(), version))
+        self.read::<A>(id, true).await
     }
 
     /// The state as this process last knew it (loaded if it knows nothing): for a caller that is
@@ -122,10 +118,22 @@ impl CommandBus {
         &self,
         id: impl std::fmt::Display,
     ) -> Result<(A, u64), CommandError<A::Error>> {
+        self.read::<A>(id, false).await
+    }
+
+    async fn read<A: Aggregate>(
+        &self,
+        id: impl std::fmt::Display,
+        up_to_date: bool,
+    ) -> Result<(A, u64), CommandError<A::Error>> {
         let stream = stream_id::<A>(id);
         let slot = self.cache.slot(&stream);
         let mut entry = slot.lock().await;
-        let (state, version) = self.current::<A>(&stream, &mut entry).await?;
+        let (state, version) = if up_to_date {
+            self.catch_up::<A>(&stream, &mut entry).await?
+        } else {
+            self.current::<A>(&stream, &mut entry).await?
+        };
         Ok((state.clone(), version))
     }
 

@@ -2,22 +2,9 @@
 //! the read model equals one rebuilt from scratch — no event applied twice, none skipped.
 
 use skyfly_tests::process::{Server, skyfly, skyfly_bin};
+use skyfly_tests::workload::count as query_i64;
 use std::io::Write;
 use std::time::{Duration, Instant};
-
-fn query_i64(url: &str, sql: &str) -> i64 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
-        let _ = conn.close().await;
-        n
-    })
-}
 
 fn snapshot(url: &str) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_current_thread()
