@@ -3,8 +3,8 @@
 //! closed loop of `writers` (or `clients`) running for a fixed time, so every run is bounded.
 //!
 //! Suites:
-//! - `raw`: single-row insert transactions/s into an event-shaped table (same columns and indexes
-//!   as `events`): the database's own capacity, the yardstick for `append`.
+//! - `raw`: single-row insert transactions/s into an event-shaped table (`LIKE events`: the same
+//!   columns, constraints and indexes): the database's own capacity, the yardstick for `append`.
 //! - `append`: the event store — single-event appends on distinct streams (ratio to `raw` at the
 //!   same concurrency, measured in the same run), 10-event batches, contended appends on one
 //!   stream (conflicts/s), and commands on one hot flight through the command bus.
@@ -237,27 +237,15 @@ const CONCURRENCIES: [usize; 4] = [1, 4, 16, 64];
 type Raw = Vec<(usize, f64)>;
 
 async fn raw_suite(pool: &PgPool, load: Duration, out: &mut Report) -> anyhow::Result<Raw> {
-    sqlx::query(
-        "CREATE TABLE bench_raw (
-            global_position bigserial   PRIMARY KEY,
-            event_id        uuid        NOT NULL UNIQUE,
-            stream_id       text        NOT NULL,
-            stream_version  bigint      NOT NULL,
-            event_type      text        NOT NULL,
-            schema_version  integer     NOT NULL,
-            payload         jsonb       NOT NULL,
-            metadata        jsonb       NOT NULL,
-            recorded_at     timestamptz NOT NULL,
-            UNIQUE (stream_id, stream_version))",
-    )
-    .execute(pool)
-    .await?;
-    sqlx::query("CREATE INDEX bench_raw_type_idx ON bench_raw (event_type, global_position)")
-        .execute(pool)
-        .await?;
-    sqlx::query("CREATE INDEX bench_raw_correlation_idx ON bench_raw (((metadata ->> 'correlation_id')::uuid), global_position)")
-        .execute(pool)
-        .await?;
+    // The same columns, constraints and indexes as `events`, taken from it; positions from a
+    // plain sequence instead of the append function.
+    for statement in [
+        "CREATE TABLE bench_raw (LIKE events INCLUDING ALL)",
+        "CREATE SEQUENCE bench_raw_position",
+        "ALTER TABLE bench_raw ALTER COLUMN global_position SET DEFAULT nextval('bench_raw_position')",
+    ] {
+        sqlx::query(statement).execute(pool).await?;
+    }
     let sample = sample_event()?;
     let mut raw = Vec::new();
     for writers in CONCURRENCIES {
@@ -577,15 +565,9 @@ async fn load_suite(pool: &PgPool, out: &mut Report) -> anyhow::Result<()> {
 /// The whole engine on the scratch database (no NATS), with its workers running.
 async fn engine(url: &str) -> anyhow::Result<AppState> {
     let state = bootstrap::build(Options {
-        database_url: url.to_owned(),
         jwt_secret: Some("bench-secret".into()),
-        nats_url: None,
-        nats_prefix: None,
-        worker_id: None,
-        clock: Arc::new(skyfly_infra::clock::SystemClock),
-        payments: Arc::new(skyfly_infra::card::BuiltInCardProcessor),
-        metrics: None,
         max_connections: 48,
+        ..Options::new(url, Arc::new(skyfly_infra::clock::SystemClock))
     })
     .await?;
     bootstrap::start_workers(&state);

@@ -34,6 +34,24 @@ pub struct Options {
     pub worker_id: Option<uuid::Uuid>,
 }
 
+impl Options {
+    /// An engine on `database_url` with `clock`: no NATS, the built-in card processor, no metrics
+    /// recorder, a generated JWT secret and a small pool. Callers change what they need.
+    pub fn new(database_url: &str, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            jwt_secret: None,
+            nats_url: None,
+            nats_prefix: None,
+            clock,
+            payments: Arc::new(skyfly_infra::card::BuiltInCardProcessor),
+            metrics: None,
+            max_connections: 10,
+            worker_id: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
@@ -75,7 +93,7 @@ pub async fn build_with(options: Options, stores: Stores) -> anyhow::Result<AppS
         Arc::new(skyfly_infra::process::PgProcessStore::for_worker(
             pool.clone(),
             worker,
-            std::time::Duration::from_secs(10),
+            skyfly_infra::process::DEFAULT_LEASE,
         ))
     });
     let process = Arc::new(skyfly_commands::ProcessManager::new(

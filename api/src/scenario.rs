@@ -780,15 +780,9 @@ async fn build(
 ) -> anyhow::Result<AppState> {
     bootstrap::build_with(
         Options {
-            database_url: database_url.to_owned(),
             jwt_secret: Some("scenario-secret".into()),
-            nats_url: None,
-            nats_prefix: None,
-            worker_id: None,
-            clock: Arc::new(clock.clone()),
-            payments: Arc::new(skyfly_infra::card::BuiltInCardProcessor),
-            metrics: None,
             max_connections: 4,
+            ..Options::new(database_url, Arc::new(clock.clone()))
         },
         stores.clone(),
     )

@@ -11,6 +11,9 @@ use std::sync::Mutex;
 
 use crate::pg::backend;
 
+/// How long a worker's claim on a saga lasts unless renewed.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The PostgreSQL process store. Several processes may share it: each instance is one worker
 /// (its `owner` id), and [`ProcessStore::due`] claims the sagas it returns for that worker for
 /// `lease`, renewed while the worker lives (docs/adr/0005).
@@ -24,11 +27,7 @@ pub struct PgProcessStore {
 impl PgProcessStore {
     /// A worker with a fresh id and a 10 s lease.
     pub fn new(pool: PgPool) -> Self {
-        Self::for_worker(
-            pool,
-            uuid::Uuid::now_v7(),
-            std::time::Duration::from_secs(10),
-        )
+        Self::for_worker(pool, uuid::Uuid::now_v7(), DEFAULT_LEASE)
     }
 
     /// A worker with a given id (shown in logs and in `saga_wakeups.lease_owner`) and lease.

@@ -8,7 +8,6 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use skyfly_api::AppState;
 use skyfly_api::bootstrap::{self, Options};
-use skyfly_infra::card::BuiltInCardProcessor;
 use skyfly_infra::clock::ManualClock;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -26,6 +25,16 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
         .single()
         .expect("valid start time")
+}
+
+/// What every test engine is built with.
+fn options(database_url: &str, clock: &ManualClock) -> Options {
+    Options {
+        jwt_secret: Some("test-secret".into()),
+        // Many tests run at once against one server (100 connections): keep each small.
+        max_connections: 10,
+        ..Options::new(database_url, Arc::new(clock.clone()))
+    }
 }
 
 #[derive(Debug)]
@@ -52,16 +61,8 @@ impl TestApp {
         let (database_url, pool) = crate::db::fresh_database().await;
         let clock = ManualClock::new(start_time());
         let state = bootstrap::build(Options {
-            database_url: database_url.clone(),
-            jwt_secret: Some("test-secret".into()),
             nats_url,
-            nats_prefix: None,
-            worker_id: None,
-            clock: Arc::new(clock.clone()),
-            payments: Arc::new(BuiltInCardProcessor),
-            metrics: None,
-            // Many tests run at once against one server (100 connections): keep each small.
-            max_connections: 10,
+            ..options(&database_url, &clock)
         })
         .await
         .expect("build app state");
@@ -80,20 +81,9 @@ impl TestApp {
     /// and the same clock: what was durable survives, nothing else.
     pub async fn restarted(&self) -> Self {
         self.state.process.stop();
-        let state = bootstrap::build(Options {
-            database_url: self.database_url.clone(),
-            jwt_secret: Some("test-secret".into()),
-            nats_url: None,
-            nats_prefix: None,
-            worker_id: None,
-            clock: Arc::new(self.clock.clone()),
-            payments: Arc::new(BuiltInCardProcessor),
-            metrics: None,
-            // Many tests run at once against one server (100 connections): keep each small.
-            max_connections: 10,
-        })
-        .await
-        .expect("rebuild app state");
+        let state = bootstrap::build(options(&self.database_url, &self.clock))
+            .await
+            .expect("rebuild app state");
         bootstrap::start_workers(&state);
         let router = skyfly_api::router(state.clone());
         Self {
@@ -212,6 +202,31 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         r.body["flight_id"].as_str().expect("flight id").to_owned()
+    }
+
+    /// Places a booking (`passengers` people in `cabin`, paid with `card`); it is accepted and
+    /// pending. Its id.
+    pub async fn book(
+        &self,
+        token: &str,
+        flight: &str,
+        cabin: &str,
+        passengers: usize,
+        card: &str,
+    ) -> String {
+        let r = self
+            .post(
+                "/api/v1/bookings",
+                Some(token),
+                &booking_body(flight, cabin, passengers, card, 0),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+        assert_eq!(r.body["status"], "pending");
+        r.body["booking_id"]
+            .as_str()
+            .expect("booking id")
+            .to_owned()
     }
 
     pub async fn event_count(&self) -> i64 {

@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use futures::StreamExt;
 use serde_json::Value;
-use skyfly_tests::app::{TestApp, booking_body};
+use skyfly_tests::app::TestApp;
 use skyfly_tests::nats::{NatsServer, stream_contents};
 use skyfly_tests::process::Server;
 use skyfly_tests::workload::{Workload, count, database_with_staff, wait_until};
@@ -41,18 +41,6 @@ async fn relay_caught_up(app: &TestApp) {
     .await;
 }
 
-async fn book(app: &TestApp, token: &str, flight: &str, card: &str) -> String {
-    let r = app
-        .post(
-            "/api/v1/bookings",
-            Some(token),
-            &booking_body(flight, "economy", 1, card, 0),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    r.body["booking_id"].as_str().unwrap().to_owned()
-}
-
 async fn settled(app: &TestApp, staff: &str, id: &str) -> Value {
     skyfly_tests::eventually(Duration::from_secs(30), "the booking to settle", || async {
         let r = app
@@ -77,8 +65,8 @@ async fn every_event_reaches_jetstream_once_and_in_order_across_a_nats_outage() 
     let bob = app.customer("bob@example.com").await;
 
     // Before the outage: a confirmed and a failed booking.
-    let first = book(&app, &ada, &flight, OK_CARD).await;
-    let declined = book(&app, &bob, &flight, DECLINED).await;
+    let first = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
+    let declined = app.book(&bob, &flight, "economy", 1, DECLINED).await;
     assert_eq!(settled(&app, &staff, &first).await["status"], "confirmed");
     assert_eq!(settled(&app, &staff, &declined).await["status"], "failed");
     relay_caught_up(&app).await;
@@ -96,9 +84,9 @@ async fn every_event_reaches_jetstream_once_and_in_order_across_a_nats_outage() 
     )
     .await;
     let during = [
-        book(&app, &ada, &flight, OK_CARD).await,
-        book(&app, &bob, &flight, DECLINED).await,
-        book(&app, &bob, &flight, OK_CARD).await,
+        app.book(&ada, &flight, "economy", 1, OK_CARD).await,
+        app.book(&bob, &flight, "economy", 1, DECLINED).await,
+        app.book(&bob, &flight, "economy", 1, OK_CARD).await,
     ];
     for id in &during {
         assert_ne!(settled(&app, &staff, id).await["status"], "pending");
@@ -118,7 +106,7 @@ async fn every_event_reaches_jetstream_once_and_in_order_across_a_nats_outage() 
 
     // NATS comes back: the relay catches up, health recovers, and the workload goes on.
     nats.resume();
-    let after = book(&app, &ada, &flight, OK_CARD).await;
+    let after = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     assert_eq!(settled(&app, &staff, &after).await["status"], "confirmed");
     relay_caught_up(&app).await;
     skyfly_tests::eventually(Duration::from_secs(10), "health to recover", || async {
@@ -176,9 +164,9 @@ async fn the_live_stream_shows_staff_everything_and_customers_their_own_bookings
     let anonymous = app.get("/api/v1/stream", None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
-    let bobs = book(&app, &bob, &flight, OK_CARD).await;
+    let bobs = app.book(&bob, &flight, "economy", 1, OK_CARD).await;
     assert_eq!(settled(&app, &staff, &bobs).await["status"], "confirmed");
-    let adas = book(&app, &ada, &flight, OK_CARD).await;
+    let adas = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     assert_eq!(settled(&app, &staff, &adas).await["status"], "confirmed");
 
     /// Reads SSE `data:` envelopes until one is `BookingConfirmed` of `until`; all read.

@@ -8,26 +8,6 @@ use std::time::Duration;
 
 const OK_CARD: &str = "4242424242424242";
 
-async fn book(
-    app: &TestApp,
-    token: &str,
-    flight: &str,
-    cabin: &str,
-    passengers: usize,
-    card: &str,
-) -> String {
-    let r = app
-        .post(
-            "/api/v1/bookings",
-            Some(token),
-            &booking_body(flight, cabin, passengers, card, 0),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    assert_eq!(r.body["status"], "pending");
-    r.body["booking_id"].as_str().unwrap().to_owned()
-}
-
 /// Waits until the booking leaves `pending`, moving the clock on (retries and backoff wait on it).
 async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
     skyfly_tests::eventually(Duration::from_secs(30), "the booking to settle", || async {
@@ -70,7 +50,7 @@ async fn a_booking_is_confirmed_with_seats_sold_payment_captured_and_miles_award
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let ada = app.customer("ada@example.com").await;
-    let id = book(&app, &ada, &flight, "economy", 2, OK_CARD).await;
+    let id = app.book(&ada, &flight, "economy", 2, OK_CARD).await;
     let b = settle(&app, &ada, &id).await;
     assert_eq!(b["status"], "confirmed", "{b}");
     assert_eq!(b["ticket_numbers"].as_array().unwrap().len(), 2);
@@ -115,7 +95,7 @@ async fn seats_unavailable_rejects_the_booking_with_nothing_to_undo() {
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let ada = app.customer("ada@example.com").await;
-    let id = book(&app, &ada, &flight, "business", 3, OK_CARD).await;
+    let id = app.book(&ada, &flight, "business", 3, OK_CARD).await;
     let b = settle(&app, &ada, &id).await;
     assert_eq!(b["status"], "rejected", "{b}");
     assert_eq!(availability(&app, &flight, "business").await, (2, 0, 0));
@@ -143,7 +123,7 @@ async fn a_declined_card_fails_the_booking_and_releases_the_seats() {
         ("4000000000000069", "expired_card"),
         ("4000000000000119", "processing_error"),
     ] {
-        let id = book(&app, &ada, &flight, "economy", 1, card).await;
+        let id = app.book(&ada, &flight, "economy", 1, card).await;
         let b = settle(&app, &ada, &id).await;
         assert_eq!(b["status"], "failed", "{card}: {b}");
         assert_eq!(
@@ -179,7 +159,7 @@ async fn an_injected_fault_at_award_miles_voids_the_payment_and_releases_the_sea
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let id = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let id = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     let b = settle(&app, &ada, &id).await;
     assert_eq!(
         (b["status"].as_str(), b["failure"]["step"].as_str()),
@@ -195,7 +175,7 @@ async fn an_injected_fault_at_award_miles_voids_the_payment_and_releases_the_sea
     assert_eq!(payment.body["status"], "voided");
     assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
     // The fault is used up: the next booking goes through.
-    let next = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let next = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     assert_eq!(settle(&app, &ada, &next).await["status"], "confirmed");
 }
 
@@ -211,7 +191,7 @@ async fn a_failure_while_confirming_refunds_and_releases_what_was_already_done()
         r#"{"step":"confirm_booking","mode":"fail","count":1}"#,
     )
     .await;
-    let id = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let id = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     let b = settle(&app, &ada, &id).await;
     assert_eq!(
         (b["status"].as_str(), b["failure"]["step"].as_str()),
@@ -241,7 +221,7 @@ async fn cancelling_more_than_a_day_ahead_refunds_everything_and_returns_the_sea
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let ada = app.customer("ada@example.com").await;
-    let id = book(&app, &ada, &flight, "economy", 2, OK_CARD).await;
+    let id = app.book(&ada, &flight, "economy", 2, OK_CARD).await;
     assert_eq!(settle(&app, &ada, &id).await["status"], "confirmed");
     let r = app
         .post(&format!("/api/v1/bookings/{id}/cancel"), Some(&ada), "")
@@ -346,7 +326,7 @@ async fn two_hundred_concurrent_bookings_for_fifty_seats_confirm_exactly_fifty()
             tokio::spawn(async move {
                 (
                     token.clone(),
-                    book(&app, &token, &flight, "economy", 1, OK_CARD).await,
+                    app.book(&token, &flight, "economy", 1, OK_CARD).await,
                 )
             })
         })
@@ -373,9 +353,11 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let ada = app.customer("ada@example.com").await;
-    let ok = book(&app, &ada, &flight, "economy", 1, OK_CARD).await;
+    let ok = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     settle(&app, &ada, &ok).await;
-    let declined = book(&app, &ada, &flight, "economy", 1, "4000000000000002").await;
+    let declined = app
+        .book(&ada, &flight, "economy", 1, "4000000000000002")
+        .await;
     settle(&app, &ada, &declined).await;
 
     // The sagas read model follows the log: wait until it shows both sagas ended.

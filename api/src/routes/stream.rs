@@ -51,8 +51,7 @@ pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Res
 }
 
 /// Who may see what: staff everything; a customer what belongs to their bookings. Whose booking a
-/// correlation id is is learnt once per connection (from `BookingRequested`, or by reading the
-/// booking's stream) and remembered.
+/// correlation id is is learnt once per connection (by loading the booking) and remembered.
 struct Visibility {
     state: AppState,
     caller: Caller,
@@ -77,12 +76,7 @@ impl Visibility {
         let mine = match self.owners.get(&conversation) {
             Some(mine) => *mine,
             None => {
-                let mine = if event.event_type == "BookingRequested" {
-                    event.payload.get("customer").and_then(|c| c.as_str())
-                        == Some(me.to_string().as_str())
-                } else {
-                    booking_owner(&self.state, conversation).await == Some(me)
-                };
+                let mine = booking_owner(&self.state, conversation).await == Some(me);
                 self.owners.insert(conversation, mine);
                 mine
             }
@@ -91,18 +85,23 @@ impl Visibility {
     }
 }
 
-/// The customer of the booking `id`, if `id` is a booking (read from its first event).
+/// The customer of the booking `id`, if `id` is a booking. A booking's conversation starts with
+/// its saga (`SagaStarted` is recorded before `BookingRequested`), so the saga, which names the
+/// customer too, is there to load whichever of its events arrives first.
 async fn booking_owner(state: &AppState, id: Uuid) -> Option<Uuid> {
-    let events = state
+    let id = skyfly_domain::ids::BookingId(id);
+    let (saga, _) = state
         .bus
-        .store()
-        .read_stream(&format!("booking-{id}"), 0)
+        .load::<skyfly_domain::saga::BookingSaga>(id)
         .await
         .ok()?;
-    let first = events.first()?;
-    first
-        .payload
-        .get("customer")
-        .and_then(|c| c.as_str())
-        .and_then(|c| Uuid::parse_str(c).ok())
+    if let Some(s) = saga.state() {
+        return Some(s.customer.0);
+    }
+    let (booking, _) = state
+        .bus
+        .load::<skyfly_domain::booking::Booking>(id)
+        .await
+        .ok()?;
+    booking.state().map(|b| b.customer.0)
 }
