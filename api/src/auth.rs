@@ -1,24 +1,19 @@
-//! Authentication: argon2 password hashes, JWT access tokens (HS256), rotating refresh tokens.
+//! Authentication at the HTTP edge: JWT access tokens (HS256) issued to a signed-in session and
+//! checked on every request. Passwords and refresh tokens are the identity use cases' business
+//! (`skyfly_commands::identity`).
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
-use skyfly_domain::event::Actor;
 use skyfly_domain::identity::Role;
 use skyfly_domain::ids::UserId;
 
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
-pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 const ISSUER: &str = "skyfly";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -79,40 +74,8 @@ impl JwtKeys {
     }
 }
 
-/// The authenticated caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: UserId,
-    pub role: Role,
-}
-
-impl Caller {
-    pub fn is_staff(&self) -> bool {
-        self.role == Role::Staff
-    }
-
-    pub fn actor(&self) -> Actor {
-        Actor::User {
-            user_id: self.user_id.0,
-            role: role_name(self.role).to_owned(),
-        }
-    }
-
-    pub fn require_staff(&self) -> Result<(), ApiError> {
-        if self.is_staff() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
-    }
-}
-
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Customer => "customer",
-        Role::Staff => "staff",
-    }
-}
+/// The authenticated caller (the application layer's type; extracted from the bearer token).
+pub use skyfly_commands::Caller;
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -151,56 +114,9 @@ impl FromRequestParts<AppState> for Staff {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_staff()?;
+        if !caller.is_staff() {
+            return Err(ApiError::forbidden());
+        }
         Ok(Staff(caller))
     }
-}
-
-/// Hashes a password with argon2id (default parameters), off the async runtime.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
-}
-
-/// Verifies a password against a stored hash, off the async runtime.
-pub async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|h| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
-}
-
-/// A fresh opaque refresh token and the digest under which it is stored.
-pub fn new_refresh_token() -> (String, Vec<u8>) {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let digest = token_digest(&token);
-    (token, digest)
-}
-
-pub fn token_digest(token: &str) -> Vec<u8> {
-    sha2::Sha256::digest(token.as_bytes()).to_vec()
-}
-
-/// A random secret for signing tokens, generated on first start when none is configured.
-pub fn generate_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 48];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
 }

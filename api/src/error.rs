@@ -6,7 +6,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use skyfly_commands::CommandError;
+use skyfly_commands::{CommandError, DomainRefusal, RefusalKind, UseCaseError};
 use skyfly_domain::store::StoreError;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -160,62 +160,44 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Domain errors that can tell the API their code and field.
-pub trait Rejection: std::error::Error {
-    fn code(&self) -> &'static str;
-    fn field(&self) -> Option<&'static str>;
-    /// 404 for "no such aggregate", 409 for state conflicts, 422 for invalid input.
-    fn status(&self) -> StatusCode {
-        match self.code() {
-            "not_found" | "not_scheduled" => StatusCode::NOT_FOUND,
-            _ if self.field().is_some() => StatusCode::UNPROCESSABLE_ENTITY,
-            _ => StatusCode::CONFLICT,
-        }
-    }
-}
-
-impl<E: Rejection + 'static> From<CommandError<E>> for ApiError {
-    fn from(e: CommandError<E>) -> Self {
+impl From<UseCaseError> for ApiError {
+    fn from(e: UseCaseError) -> Self {
         match e {
-            CommandError::Rejected(r) => {
-                let mut err = ApiError::new(r.status(), r.code(), r.to_string());
-                if let Some(field) = r.field() {
+            UseCaseError::Invalid {
+                field,
+                code,
+                message,
+            } => ApiError::field(field, code, message),
+            UseCaseError::Refused(r) => {
+                let status = match r.kind {
+                    RefusalKind::NotFound => StatusCode::NOT_FOUND,
+                    RefusalKind::Conflict => StatusCode::CONFLICT,
+                    RefusalKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                    RefusalKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+                };
+                let mut err = ApiError::new(status, r.code, r.message.clone());
+                if let Some(field) = r.field {
                     err.errors.push(FieldError {
-                        field: field.to_owned(),
-                        message: r.to_string(),
+                        field,
+                        message: r.message,
                     });
                 }
                 err
             }
-            CommandError::Conflict { expected, actual } => ApiError::conflict(
+            UseCaseError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
+            UseCaseError::NotFound(what) => ApiError::not_found(what),
+            UseCaseError::VersionConflict { expected, actual } => ApiError::conflict(
                 "version_conflict",
                 format!("If-Match names version {expected}; the resource is at version {actual}"),
             ),
-            CommandError::Store(s) => s.into(),
-            CommandError::Codec(c) => ApiError::internal(c),
+            UseCaseError::Store(s) => s.into(),
+            UseCaseError::Internal(detail) => ApiError::internal(detail),
         }
     }
 }
 
-macro_rules! rejection {
-    ($($t:ty),* $(,)?) => {$(
-        impl Rejection for $t {
-            fn code(&self) -> &'static str {
-                <$t>::code(self)
-            }
-            fn field(&self) -> Option<&'static str> {
-                <$t>::field(self)
-            }
-        }
-    )*};
+impl<E: DomainRefusal + 'static> From<CommandError<E>> for ApiError {
+    fn from(e: CommandError<E>) -> Self {
+        UseCaseError::from(e).into()
+    }
 }
-
-rejection!(
-    skyfly_domain::inventory::InventoryError,
-    skyfly_domain::identity::IdentityError,
-    skyfly_domain::payment::PaymentError,
-    skyfly_domain::loyalty::LoyaltyError,
-    skyfly_domain::booking::BookingError,
-    skyfly_domain::faults::FaultError,
-    skyfly_domain::saga::SagaError,
-);

@@ -1,25 +1,23 @@
 //! # skyfly-api
 //!
-//! **Owns** the HTTP API (axum) and the `skyfly` binary (server and CLI): request parsing into
-//! commands, authentication, problem+json errors, idempotency keys, OpenAPI, metrics, settings, and
-//! the wiring of concrete adapters to ports — the only crate that does that wiring.
+//! **Owns** the HTTP adapter (axum): routing, request bodies turned into the application layer's
+//! typed commands (`TryFrom` at the edge), authentication (JWT access tokens), problem+json
+//! errors, idempotency keys, `ETag`/`If-Match`, read-your-writes positions, the live stream, the
+//! OpenAPI document and HTTP metrics.
 //!
-//! **Must not** contain business rules (they are in `skyfly-domain`) nor SQL of the event store (it
-//! is in `skyfly-infra`); it may keep its own tables for credentials, tokens and idempotency.
-//!
-//! **Key decision**: every write endpoint goes through `skyfly_commands::CommandBus`, the same path
-//! the process managers use, so optimistic concurrency, command-id deduplication and the per-stream
-//! serialisation hold for every caller alike.
+//! **Must not** contain business rules (they are in `skyfly-domain`), use cases (they are in
+//! `skyfly-commands`: every handler is extract → command → use case → response), SQL against
+//! the event log (the event-store port in `skyfly-infra`) or a read model's table (its module in
+//! `skyfly-projections`). It may keep its own table for idempotency keys. It does not wire the
+//! engine (`skyfly-engine` does) and knows nothing of the CLI, the scenario runner or the
+//! benchmark, which use it.
 
 pub mod auth;
-pub mod bench;
-pub mod bootstrap;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod routes;
-pub mod scenario;
 pub mod state;
 
 pub use routes::router;

@@ -2,31 +2,63 @@
 
 use crate::auth::JwtKeys;
 use metrics_exporter_prometheus::PrometheusHandle;
-use skyfly_commands::{CommandBus, ProcessManager};
+use skyfly_commands::{Application, CommandBus, ProcessManager};
 use skyfly_domain::card::PaymentProvider;
 use skyfly_domain::clock::Clock;
 use skyfly_domain::place::{Airport, Iata};
+use skyfly_engine::Engine;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// What every handler can reach: the use cases, and what queries read.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases.
+    pub app: Application,
+    /// The command path (queries load aggregates through it).
     pub bus: Arc<CommandBus>,
     /// Drives the booking sagas (runs in the background of every process that has one).
     pub process: Arc<ProcessManager>,
-    /// The read models' projectors (running in the background).
+    /// The read models' projectors (their positions gate read-your-writes).
     pub projectors: Vec<Arc<skyfly_projections::Projector>>,
+    /// PostgreSQL: the read models, idempotency keys.
     pub pool: PgPool,
+    /// The engine's time.
     pub clock: Arc<dyn Clock>,
+    /// The card processor.
     pub payments: Arc<dyn PaymentProvider>,
+    /// Signs and checks access tokens.
     pub jwt: JwtKeys,
+    /// The airports the engine knows.
     pub airports: Arc<BTreeMap<Iata, Airport>>,
+    /// The Prometheus recorder, if this process installed one.
     pub metrics: Option<PrometheusHandle>,
     /// NATS (JetStream), if configured: the live stream and the health check use it.
     pub nats: Option<skyfly_infra::nats::Nats>,
     /// The event relay to JetStream (runs in worker processes).
     pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
+}
+
+impl AppState {
+    /// The HTTP adapter's state over a built engine.
+    pub fn new(engine: &Engine, metrics: Option<PrometheusHandle>) -> Self {
+        let app = engine.app.clone();
+        Self {
+            bus: Arc::clone(&app.bus),
+            process: Arc::clone(&app.process),
+            clock: Arc::clone(app.bus.clock()),
+            payments: Arc::clone(&app.payments),
+            airports: Arc::clone(&app.airports),
+            projectors: engine.projectors.clone(),
+            pool: engine.pool.clone(),
+            jwt: JwtKeys::from_secret(engine.jwt_secret.as_bytes()),
+            metrics,
+            nats: engine.nats.clone(),
+            relay: engine.relay.clone(),
+            app,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -12,12 +12,15 @@
 //! transaction's xid, and readers stop at the oldest running transaction, so the global log is
 //! gap-safe by construction — no reader can skip an event that commits late.
 
+pub mod baseline;
 pub mod card;
 pub mod clock;
+pub mod credentials;
 pub mod memory;
 pub mod nats;
 pub mod pg;
 pub mod process;
 
+pub use credentials::{MemoryCredentialStore, PgCredentialStore};
 pub use memory::MemoryEventStore;
 pub use pg::PgEventStore;

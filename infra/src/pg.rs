@@ -383,3 +383,29 @@ impl EventStore for PgEventStore {
         .transpose()
     }
 }
+
+/// `url` with its database replaced by `database` (query parameters kept).
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let base = match rest.find('/') {
+        Some(i) => &base[..base.len() - rest.len() + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// Drops the database `name` on the server of `server_url` (connections to it are ended).
+pub async fn drop_database(server_url: &str, name: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&with_database(server_url, "postgres")).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -14,6 +14,7 @@
 pub mod bookings;
 pub mod documents;
 pub mod flights;
+pub mod inspect;
 pub mod loyalty;
 pub mod payments;
 pub mod runtime;

@@ -7,10 +7,33 @@ use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use skyfly_api::AppState;
-use skyfly_api::bootstrap::{self, Options};
+use skyfly_engine::{Engine, ProcessRole, Settings};
 use skyfly_infra::clock::ManualClock;
 use std::sync::Arc;
 use tower::ServiceExt;
+
+/// The engine built from `settings`, every role's work started, as the HTTP adapter's state.
+pub async fn started(settings: Settings) -> AppState {
+    let engine = Engine::build(settings).await.expect("build the engine");
+    engine.start(ProcessRole::All);
+    AppState::new(&engine, None)
+}
+
+/// Imports a schedule file through the import use case.
+pub async fn import_schedule(
+    state: &AppState,
+    csv: &[u8],
+    from: chrono::NaiveDate,
+    days: u32,
+    actor: skyfly_domain::event::Actor,
+) -> skyfly_commands::flights::ImportReport {
+    use skyfly_commands::flights::{ImportSchedule, import_schedule};
+    let command = ImportSchedule::parse(&state.app, csv.to_vec(), Some(from), Some(days))
+        .expect("a valid import");
+    import_schedule(&state.app, actor, &command, &|_, _| {})
+        .await
+        .expect("the import runs")
+}
 
 pub struct TestApp {
     pub state: AppState,
@@ -28,12 +51,12 @@ pub fn start_time() -> DateTime<Utc> {
 }
 
 /// What every test engine is built with.
-fn options(database_url: &str, clock: &ManualClock) -> Options {
-    Options {
+pub fn settings(database_url: &str, clock: &ManualClock) -> Settings {
+    Settings {
         jwt_secret: Some("test-secret".into()),
         // Many tests run at once against one server (100 connections): keep each small.
         max_connections: 10,
-        ..Options::new(database_url, Arc::new(clock.clone()))
+        ..Settings::new(database_url, Arc::new(clock.clone()))
     }
 }
 
@@ -60,13 +83,11 @@ impl TestApp {
     pub async fn with_nats(nats_url: Option<String>) -> Self {
         let (database_url, pool) = crate::db::fresh_database().await;
         let clock = ManualClock::new(start_time());
-        let state = bootstrap::build(Options {
+        let state = started(Settings {
             nats_url,
-            ..options(&database_url, &clock)
+            ..settings(&database_url, &clock)
         })
-        .await
-        .expect("build app state");
-        bootstrap::start_workers(&state);
+        .await;
         let router = skyfly_api::router(state.clone());
         Self {
             state,
@@ -81,10 +102,7 @@ impl TestApp {
     /// and the same clock: what was durable survives, nothing else.
     pub async fn restarted(&self) -> Self {
         self.state.process.stop();
-        let state = bootstrap::build(options(&self.database_url, &self.clock))
-            .await
-            .expect("rebuild app state");
-        bootstrap::start_workers(&state);
+        let state = started(settings(&self.database_url, &self.clock)).await;
         let router = skyfly_api::router(state.clone());
         Self {
             state,
@@ -162,8 +180,8 @@ impl TestApp {
     }
 
     pub async fn staff(&self) -> String {
-        bootstrap::create_staff(
-            &self.state,
+        skyfly_engine::demo::create_staff(
+            &self.state.app,
             "staff@test.example",
             "staff-password-1",
             "Staff",

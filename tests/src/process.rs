@@ -19,7 +19,7 @@ pub fn skyfly_bin() -> PathBuf {
                     "build",
                     "--quiet",
                     "-p",
-                    "skyfly-api",
+                    "skyfly-cli",
                     "--bin",
                     "skyfly",
                     "--target-dir",

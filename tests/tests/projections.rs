@@ -26,16 +26,14 @@ async fn workload(app: &TestApp) {
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let csv = include_str!("../../fixtures/data/sample_schedule.csv");
-    let report = skyfly_api::routes::flights::import_schedule(
+    let report = skyfly_tests::app::import_schedule(
         &app.state,
         csv.as_bytes(),
         chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         7,
         skyfly_domain::event::Actor::system("test"),
-        &|_, _| {},
     )
-    .await
-    .unwrap();
+    .await;
     // SF100 on 2026-12-01 is the flight scheduled above: the import recognises it.
     assert_eq!((report.scheduled, report.already_scheduled), (3, 1));
     for (i, seats) in [2u32, 1, 3].iter().enumerate() {

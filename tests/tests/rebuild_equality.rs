@@ -125,7 +125,7 @@ async fn every_rebuilt_read_model_equals_the_live_one_row_for_row() {
     )
     .await;
 
-    for projection in skyfly_api::bootstrap::read_models() {
+    for projection in skyfly_engine::read_models() {
         let tables = projection.tables();
         let mut live = Vec::new();
         for t in tables {

@@ -2,8 +2,8 @@
 //! PostgreSQL, on a virtual clock; and proof that the files' expectations bite: changing one
 //! expected event makes its scenario fail with a diff.
 
-use skyfly_api::scenario::{self, StoreKind};
 use skyfly_fixtures::scenario::Scenario;
+use skyfly_scenarios::{self as scenario, StoreKind};
 use std::path::PathBuf;
 
 fn scenarios() -> Vec<(String, Scenario)> {

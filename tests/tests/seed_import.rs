@@ -29,16 +29,14 @@ async fn the_seed_schedules_import_with_every_line_accounted_for() {
         let import = |bytes: Vec<u8>| {
             let state = app.state.clone();
             async move {
-                skyfly_api::routes::flights::import_schedule(
+                skyfly_tests::app::import_schedule(
                     &state,
                     &bytes,
                     from,
                     7,
                     Actor::system("seed-import-test"),
-                    &|_, _| {},
                 )
                 .await
-                .unwrap()
             }
         };
         let first = import(bytes.clone()).await;

@@ -4,13 +4,15 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
-use crate::routes::{CommandCall, command_metadata, path_param};
+use crate::routes::path_param;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Serialize;
+use skyfly_commands::Call;
+use skyfly_commands::booking::{self, CancelBooking, ConfirmBookingNow, PlaceBookingRequest};
 use skyfly_domain::Aggregate;
-use skyfly_domain::booking::{Booking, BookingCommand, ConfirmBooking};
+use skyfly_domain::booking::Booking;
 use skyfly_domain::ids::BookingId;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -49,22 +51,29 @@ pub async fn confirm(
     IfMatch(expected): IfMatch,
     body: JsonBody<crate::routes::payments::Empty>,
 ) -> Response {
-    CommandCall {
-        state: &state,
-        caller,
+    let state = &state;
+    let op = format!("POST /bookings/{booking_id}/confirm");
+    crate::idempotency::once(
+        state,
+        &caller.user_id.to_string(),
         key,
-        operation: format!("POST /bookings/{booking_id}/confirm"),
-        body: body.raw,
-        expected,
-    }
-    .execute::<Booking, _, _>(
-        path_param("booking_id", &booking_id, |s| {
-            Uuid::parse_str(s).ok().map(BookingId)
-        }),
-        |b: &Booking| b.state().is_some(),
-        || ApiError::not_found("booking"),
-        |at| Ok(BookingCommand::ConfirmBooking(ConfirmBooking { at })),
-        BookingStatusView::of,
+        &op,
+        &body.raw,
+        |command_id| async move {
+            let booking_id = path_param("booking_id", &booking_id, |s| {
+                Uuid::parse_str(s).ok().map(BookingId)
+            })?;
+            let call = Call::by(&caller, command_id).expecting(expected);
+            let done =
+                booking::confirm(&state.app, &call, ConfirmBookingNow { booking_id }).await?;
+            let view = BookingStatusView::of(&done.state, done.version)
+                .ok_or_else(|| ApiError::not_found("booking"))?;
+            Ok(with_versions(
+                json_ok(&view),
+                done.position,
+                Some(done.version),
+            ))
+        },
     )
     .await
 }
@@ -78,18 +87,9 @@ use crate::routes::{MoneyDto, created, json_ok, with_versions};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use skyfly_domain::Cabin;
-use skyfly_domain::booking::{Passenger, PlaceBooking, RequestCancellation};
-use skyfly_domain::card::CardDetails;
-use skyfly_domain::identity::{Email, Role};
-use skyfly_domain::ids::{FlightId, LoyaltyAccountId, PaymentId, SKYFLY_NAMESPACE};
-use skyfly_domain::inventory::FlightInventory;
+use skyfly_domain::ids::LoyaltyAccountId;
 use skyfly_domain::loyalty::LoyaltyAccount;
-use skyfly_domain::saga::{
-    BookingSaga, DEFAULT_MAX_PROVIDER_RETRIES, SagaCommand, StartCancellation, StartSaga,
-};
-
-/// Step timeout of the saga (DOMAIN.md: 30 s).
-pub const STEP_TIMEOUT_SECS: u32 = skyfly_domain::saga::DEFAULT_STEP_TIMEOUT_SECS;
+use skyfly_domain::saga::BookingSaga;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -178,15 +178,31 @@ fn public_status(status: skyfly_domain::booking::BookingStatus) -> &'static str 
     }
 }
 
-fn passengers(requests: &[PassengerRequest]) -> Result<Vec<Passenger>, ApiError> {
-    requests
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            Passenger::new(&p.first_name, &p.last_name)
-                .map_err(|e| ApiError::field(format!("passengers[{i}]"), e.code(), e.to_string()))
-        })
-        .collect()
+impl TryFrom<&BookingRequest> for PlaceBookingRequest {
+    type Error = ApiError;
+
+    fn try_from(r: &BookingRequest) -> Result<Self, ApiError> {
+        let passengers: Vec<(&str, &str)> = r
+            .passengers
+            .iter()
+            .map(|p| (p.first_name.as_str(), p.last_name.as_str()))
+            .collect();
+        let p = &r.payment;
+        let card = (
+            p.card_number.as_str(),
+            p.exp_month,
+            p.exp_year,
+            p.cvc.as_str(),
+        );
+        Ok(PlaceBookingRequest::parse(
+            &r.flight_id,
+            r.cabin,
+            &passengers,
+            &r.contact.email,
+            card,
+            r.redeem_miles,
+        )?)
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", request_body = BookingRequest, security(("bearer" = [])),
@@ -207,151 +223,15 @@ pub async fn place(
         "POST /bookings",
         &raw,
         |command_id| async move {
-            if caller.role != Role::Customer {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "bookings are placed by customers",
-                ));
-            }
-            let now = state.clock.now();
-            let flight_id = FlightId::parse(&value.flight_id)
-                .map_err(|e| ApiError::field("flight_id", "invalid_field", e.to_string()))?;
-            let (inventory, _) = state.bus.load::<FlightInventory>(&flight_id).await?;
-            let schedule = inventory.schedule().ok_or_else(|| {
-                ApiError::field("flight_id", "unknown_flight", "no such flight is scheduled")
-            })?;
-            let cabin = inventory.cabin(value.cabin).ok_or_else(|| {
-                ApiError::field(
-                    "cabin",
-                    "cabin_not_offered",
-                    "this flight does not offer that cabin",
-                )
-            })?;
-            let passengers = passengers(&value.passengers)?;
-            let contact_email = Email::parse(&value.contact.email)
-                .map_err(|e| ApiError::field("contact.email", "invalid_email", e.to_string()))?;
-            let p = &value.payment;
-            let card = CardDetails::parse(&p.card_number, p.exp_month, p.exp_year, &p.cvc)
-                .map_err(|e| {
-                    ApiError::field(
-                        format!("payment.{}", e.field()),
-                        "invalid_card",
-                        e.to_string(),
-                    )
-                })?;
-            let count = u32::try_from(passengers.len()).unwrap_or(u32::MAX);
-            let quote = skyfly_domain::pricing::quote(
-                flight_id.clone(),
-                value.cabin,
-                count,
-                cabin.fare,
-                now,
-            )
-            .map_err(|e| ApiError::field("passengers", "invalid_field", e.to_string()))?;
-
-            let booking_id = BookingId(Uuid::new_v5(
-                &SKYFLY_NAMESPACE,
-                format!("booking/{}", command_id.0).as_bytes(),
-            ));
-            let place = PlaceBooking {
-                booking_id,
-                customer: caller.user_id,
-                flight_id: flight_id.clone(),
-                departure: schedule.departure,
-                cabin: value.cabin,
-                passengers,
-                contact_email,
-                quote: quote.clone(),
-                redeem_miles: value.redeem_miles,
-                requested_at: now,
-            };
-            // Everything the booking would refuse is refused before anything is recorded.
-            if let Err(e) = Booking::default().decide(&BookingCommand::PlaceBooking(place.clone()))
-            {
-                let mut err =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string());
-                if let Some(field) = e.field() {
-                    err.errors.push(crate::error::FieldError {
-                        field: field.to_owned(),
-                        message: e.to_string(),
-                    });
-                }
-                return Err(err);
-            }
-            let token = state.payments.tokenize(card).map_err(|e| {
-                ApiError::field("payment.card_number", "card_refused", e.to_string())
-            })?;
-            let card_amount = skyfly_domain::Money {
-                amount: quote.total.amount - i64::try_from(value.redeem_miles).unwrap_or(i64::MAX),
-                ..quote.total
-            };
-            let accrual_fare = skyfly_domain::Money {
-                amount: (quote.fare.amount - i64::try_from(value.redeem_miles).unwrap_or(i64::MAX))
-                    .max(0),
-                ..quote.fare
-            };
-            let start = SagaCommand::StartSaga(StartSaga {
-                booking_id,
-                customer: caller.user_id,
-                flight_id,
-                cabin: value.cabin,
-                seats: count,
-                payment_id: PaymentId(Uuid::new_v5(
-                    &SKYFLY_NAMESPACE,
-                    format!("payment/{booking_id}").as_bytes(),
-                )),
-                account_id: LoyaltyAccountId::for_user(caller.user_id),
-                card_amount,
-                accrual_fare,
-                redeem_miles: value.redeem_miles,
-                payment_token: token.token,
-                step_timeout_secs: STEP_TIMEOUT_SECS,
-                max_provider_retries: DEFAULT_MAX_PROVIDER_RETRIES,
-                at: now,
-            });
-            // The saga first: if we die before the booking is recorded, a retry with the same key
-            // finds the saga and records the booking; a booking never exists without its saga.
-            let saga_meta = skyfly_domain::event::Metadata {
-                correlation_id: booking_id.0,
-                ..command_metadata(
-                    skyfly_domain::ids::CommandId::derived(&format!("{}/start-saga", command_id.0)),
-                    caller.actor(),
-                )
-            };
-            state
-                .bus
-                .execute::<BookingSaga>(
-                    booking_id,
-                    skyfly_commands::Envelope::new(start, saga_meta),
-                )
-                .await?;
-            let booking_meta = skyfly_domain::event::Metadata {
-                correlation_id: booking_id.0,
-                ..command_metadata(command_id, caller.actor())
-            };
-            let done = state
-                .bus
-                .execute::<Booking>(
-                    booking_id,
-                    skyfly_commands::Envelope::new(
-                        BookingCommand::PlaceBooking(place),
-                        booking_meta,
-                    ),
-                )
-                .await?;
-            state.process.enqueue(booking_id).await?;
+            let request = PlaceBookingRequest::try_from(&value)?;
+            let placed = booking::place(&state.app, &caller, command_id, request).await?;
             let accepted = BookingAccepted {
-                booking_id: booking_id.0,
-                locator: skyfly_domain::ids::Locator::for_booking(booking_id).to_string(),
+                booking_id: placed.booking_id.0,
+                locator: placed.locator.to_string(),
                 status: "pending".into(),
             };
-            let mut response = created(
-                &format!("/api/v1/bookings/{booking_id}"),
-                &accepted,
-                done.position,
-                Some(done.version),
-            );
+            let location = format!("/api/v1/bookings/{}", placed.booking_id);
+            let mut response = created(&location, &accepted, placed.position, Some(placed.version));
             *response.status_mut() = StatusCode::ACCEPTED;
             Ok(response)
         },
@@ -376,18 +256,7 @@ async fn visible_booking(
     caller: &Caller,
     raw: &str,
 ) -> Result<(BookingId, Booking, u64), ApiError> {
-    let id = Uuid::parse_str(raw)
-        .map(BookingId)
-        .map_err(|_| ApiError::not_found("booking"))?;
-    let (booking, version) = state.bus.load::<Booking>(id).await?;
-    let owner = booking
-        .state()
-        .map(|b| b.customer)
-        .ok_or_else(|| ApiError::not_found("booking"))?;
-    if !caller.is_staff() && owner != caller.user_id {
-        return Err(ApiError::not_found("booking"));
-    }
-    Ok((id, booking, version))
+    Ok(booking::visible_booking(&state.app, caller, raw).await?)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -639,46 +508,12 @@ pub async fn cancel(
         &op,
         &body.raw,
         |command_id| async move {
-            let (id, _, _) = visible_booking(state, &caller, &booking_id).await?;
-            let now = state.clock.now();
-            let request = BookingCommand::RequestCancellation(RequestCancellation {
-                at: now,
-                by: caller.user_id,
-            });
-            let meta = skyfly_domain::event::Metadata {
-                correlation_id: id.0,
-                ..command_metadata(command_id, caller.actor())
-            };
-            let done = state
-                .bus
-                .execute::<Booking>(id, skyfly_commands::Envelope::new(request, meta.clone()))
-                .await?;
-            let b = done
-                .state
-                .state()
-                .ok_or_else(|| ApiError::not_found("booking"))?;
-            if let Some(c) = &b.cancellation {
-                let start = SagaCommand::StartCancellation(StartCancellation {
-                    refund: c.refund,
-                    requested_by: c.requested_by,
-                    at: now,
-                });
-                let saga_meta = skyfly_domain::event::Metadata {
-                    command_id: skyfly_domain::ids::CommandId::derived(&format!(
-                        "{id}/start-cancellation"
-                    )),
-                    ..meta
-                };
-                state
-                    .bus
-                    .execute::<BookingSaga>(id, skyfly_commands::Envelope::new(start, saga_meta))
-                    .await?;
-                state.process.enqueue(id).await?;
-            }
+            let command = CancelBooking { booking_id };
+            let done = booking::cancel(&state.app, &caller, command_id, &command).await?;
             let accepted = BookingAccepted {
-                booking_id: id.0,
-                locator: b.locator.to_string(),
-                status: public_status(b.status).to_owned(),
+                booking_id: done.booking_id.0,
+                locator: done.locator.to_string(),
+                status: public_status(done.status).to_owned(),
             };
             let mut response = with_versions(json_ok(&accepted), done.position, Some(done.version));
             *response.status_mut() = StatusCode::ACCEPTED;

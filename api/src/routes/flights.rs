@@ -4,23 +4,19 @@ use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, JsonBody};
 use crate::idempotency;
-use crate::routes::{MoneyDto, command_metadata, created, json_ok, path_param, with_versions};
+use crate::routes::{MoneyDto, created, json_ok, path_param, with_versions};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use skyfly_commands::{CommandError, Envelope};
+use skyfly_commands::Call;
+use skyfly_commands::flights::{self, FlightPlan, ImportSchedule, ScheduleFlightPlan};
 use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::Actor;
-use skyfly_domain::ids::{CommandId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryError, ScheduleFlight,
-};
+use skyfly_domain::ids::{FlightId, FlightNumber};
+use skyfly_domain::inventory::FlightInventory;
 use skyfly_domain::place::Iata;
-use skyfly_fixtures::schedule_csv::{self, FlightPlan};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
@@ -105,17 +101,9 @@ impl FlightView {
 }
 
 fn known_airport(state: &AppState, field: &str, code: &str) -> Result<Iata, ApiError> {
-    let iata =
-        Iata::parse(code).map_err(|e| ApiError::field(field, "invalid_field", e.to_string()))?;
-    if state.airports.contains_key(&iata) {
-        Ok(iata)
-    } else {
-        Err(ApiError::field(
-            field,
-            "unknown_airport",
-            format!("no airport {code} is known"),
-        ))
-    }
+    Ok(skyfly_commands::flights::known_airport(
+        &state.app, field, code,
+    )?)
 }
 
 impl ScheduleRequest {
@@ -151,49 +139,6 @@ impl ScheduleRequest {
     }
 }
 
-fn schedule_command(plan: &FlightPlan) -> InventoryCommand {
-    InventoryCommand::ScheduleFlight(ScheduleFlight {
-        flight_id: plan.flight_id.clone(),
-        origin: plan.origin,
-        destination: plan.destination,
-        departure: plan.departure,
-        arrival: plan.arrival,
-        cabins: plan
-            .cabins
-            .iter()
-            .map(|(c, (capacity, fare))| {
-                (
-                    *c,
-                    CabinSpec {
-                        capacity: *capacity,
-                        fare: *fare,
-                    },
-                )
-            })
-            .collect(),
-    })
-}
-
-/// Schedules one flight instance. `Ok(None)` if it was already scheduled (imports are idempotent).
-pub async fn schedule_plan(
-    state: &AppState,
-    plan: &FlightPlan,
-    command_id: CommandId,
-    actor: Actor,
-) -> Result<Option<(u64, Option<u64>)>, CommandError<InventoryError>> {
-    let envelope = Envelope::new(schedule_command(plan), command_metadata(command_id, actor));
-    match state
-        .bus
-        .execute::<FlightInventory>(&plan.flight_id, envelope)
-        .await
-    {
-        Ok(done) if done.already_applied => Ok(None),
-        Ok(done) => Ok(Some((done.version, done.position))),
-        Err(CommandError::Rejected(InventoryError::AlreadyScheduled)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/flights", tag = "flights", request_body = ScheduleRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     responses((status = 201, body = ScheduledResponse), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -212,24 +157,13 @@ pub async fn schedule(
         "POST /flights",
         &raw,
         |command_id| async move {
-            let plan = value.into_plan(state)?;
-            let envelope = Envelope::new(
-                schedule_command(&plan),
-                command_metadata(command_id, caller.actor()),
-            );
-            let done = state
-                .bus
-                .execute::<FlightInventory>(&plan.flight_id, envelope)
-                .await?;
-            let location = format!("/api/v1/flights/{}", plan.flight_id);
-            Ok(created(
-                &location,
-                &ScheduledResponse {
-                    flight_id: plan.flight_id.to_string(),
-                },
-                done.position,
-                Some(done.version),
-            ))
+            let plan = ScheduleFlightPlan(value.into_plan(state)?);
+            let call = Call::by(&caller, command_id);
+            let done = flights::schedule(&state.app, &call, &plan).await?;
+            let flight_id = plan.0.flight_id.to_string();
+            let location = format!("/api/v1/flights/{flight_id}");
+            let body = ScheduledResponse { flight_id };
+            Ok(created(&location, &body, done.position, Some(done.version)))
         },
     )
     .await
@@ -261,84 +195,22 @@ pub struct ImportError {
     pub reason: String,
 }
 
-/// Imports a schedule file; shared by the endpoint and the CLI. `progress` is told after each
-/// flight instance.
-pub async fn import_schedule(
-    state: &AppState,
-    csv: &[u8],
-    from: NaiveDate,
-    days: u32,
-    actor: Actor,
-    progress: &(dyn Fn(usize, usize) + Send + Sync),
-) -> Result<ImportReport, ApiError> {
-    let (rows, row_errors) = schedule_csv::parse_schedule(csv);
-    let row_count = rows.len() + row_errors.len();
-    let mut errors: Vec<ImportError> = row_errors
-        .into_iter()
-        .map(|e| ImportError {
-            line: e.line,
-            reason: e.reason,
-        })
-        .collect();
-    let mut known = Vec::with_capacity(rows.len());
-    for row in rows {
-        let unknown: Vec<_> = [("origin", row.origin), ("destination", row.destination)]
-            .into_iter()
-            .filter(|(_, c)| !state.airports.contains_key(c))
-            .collect();
-        if let Some((column, code)) = unknown.first() {
-            errors.push(ImportError {
-                line: row.line,
-                reason: format!("{column}: unknown airport {code}"),
-            });
-        } else {
-            known.push(row);
+impl From<flights::ImportReport> for ImportReport {
+    fn from(r: flights::ImportReport) -> Self {
+        Self {
+            rows: r.rows,
+            scheduled: r.scheduled,
+            already_scheduled: r.already_scheduled,
+            errors: r
+                .errors
+                .into_iter()
+                .map(|e| ImportError {
+                    line: e.line,
+                    reason: e.reason,
+                })
+                .collect(),
         }
     }
-    let (plans, plan_errors) = schedule_csv::materialize(&known, from, days, &|_, cabin| {
-        schedule_csv::default_capacity(cabin)
-    });
-    errors.extend(plan_errors.into_iter().map(|e| ImportError {
-        line: e.line,
-        reason: e.reason,
-    }));
-    let (mut scheduled, mut already) = (0, 0);
-    // Flights are independent streams: 16 in flight at a time.
-    let mut outcomes = futures::stream::iter(&plans)
-        .map(|plan| {
-            // The command id is derived from the flight instance, so a re-import is recognised
-            // even if a concurrent import scheduled it first.
-            let command_id = CommandId::derived(&format!("schedule/{}", plan.flight_id));
-            let actor = actor.clone();
-            let scheduling: futures::future::BoxFuture<'_, _> =
-                Box::pin(
-                    async move { (plan, schedule_plan(state, plan, command_id, actor).await) },
-                );
-            scheduling
-        })
-        .buffer_unordered(16)
-        .boxed();
-    let mut done = 0;
-    while let Some((plan, outcome)) = outcomes.next().await {
-        match outcome {
-            Ok(Some(_)) => scheduled += 1,
-            Ok(None) => already += 1,
-            Err(CommandError::Rejected(r)) => errors.push(ImportError {
-                line: plan.source_line,
-                reason: format!("{}: {r}", plan.flight_id),
-            }),
-            Err(e) => return Err(e.into()),
-        }
-        done += 1;
-        progress(done, plans.len());
-    }
-    errors.sort_by_key(|e| e.line);
-    Ok(ImportReport {
-        rows: row_count,
-        scheduled,
-        already_scheduled: already,
-        errors,
-    })
 }
 
 #[utoipa::path(post, path = "/api/v1/flights/import", tag = "flights", security(("bearer" = [])), params(ImportParams),
@@ -350,19 +222,9 @@ pub async fn import(
     Query(params): Query<ImportParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let days = params.days.unwrap_or(14);
-    if !(1..=366).contains(&days) {
-        return Err(ApiError::field(
-            "days",
-            "invalid_field",
-            "days must be 1 to 366",
-        ));
-    }
-    let from = params
-        .from
-        .unwrap_or_else(|| state.clock.now().date_naive());
-    let report = import_schedule(&state, &body, from, days, caller.actor(), &|_, _| {}).await?;
-    Ok(json_ok(&report))
+    let command = ImportSchedule::parse(&state.app, body.to_vec(), params.from, params.days)?;
+    let report = flights::import_schedule(&state.app, caller.actor(), &command, &|_, _| {}).await?;
+    Ok(json_ok(&ImportReport::from(report)))
 }
 
 pub fn parse_flight_id(raw: &str) -> Result<FlightId, ApiError> {

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use skyfly_commands::read_models;
 use skyfly_domain::cabin::Cabin;
 use skyfly_projections::ProjectorStatus;
 use std::time::Duration;
@@ -310,20 +311,9 @@ pub async fn rebuild(
     Staff(caller): Staff,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    let projection = crate::bootstrap::read_models()
-        .into_iter()
-        .find(|p| p.name() == name)
-        .ok_or_else(|| ApiError::not_found("projection"))?;
-    let (pool, store) = (state.pool.clone(), std::sync::Arc::clone(state.bus.store()));
+    let command = read_models::RebuildReadModel::parse(&state.app, &name)?;
     tracing::info!(projection = %name, by = %caller.user_id, "rebuild requested");
-    tokio::spawn(async move {
-        match skyfly_projections::rebuild(&pool, store.as_ref(), projection.as_ref(), &|_, _| {})
-            .await
-        {
-            Ok(n) => tracing::info!(projection = projection.name(), events = n, "rebuilt"),
-            Err(e) => tracing::error!(projection = projection.name(), error = %e, "rebuild failed"),
-        }
-    });
+    read_models::start_rebuild(&state.app, command);
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -8,6 +8,7 @@
 //! Key decision: password hashes are not events. They live in a credentials table owned by the
 //! adapters, so that the immutable log never holds a secret (not even a hashed one).
 
+mod credentials;
 mod email;
 mod error;
 mod events;
@@ -18,6 +19,7 @@ mod role;
 #[cfg(test)]
 mod tests;
 
+pub use credentials::{CredentialStore, Credentials, NewRefreshToken, RefreshTokenRecord};
 pub use email::{Email, MAX_EMAIL_LEN};
 pub use error::IdentityError;
 pub use events::IdentityEvent;

@@ -15,12 +15,12 @@
 //!
 //! Figures print as a table, or as one JSON object per line with `--json`.
 
-use crate::bootstrap::{self, Options};
-use crate::scenario::{drop_database, with_database};
-use crate::state::AppState;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::{Value, json};
+use skyfly_api::AppState;
+use skyfly_commands::Call;
+use skyfly_commands::identity::{RegisterAccount, register};
 use skyfly_commands::{CommandBus, CommandError, Envelope};
 use skyfly_domain::Money;
 use skyfly_domain::cabin::Cabin;
@@ -32,7 +32,9 @@ use skyfly_domain::inventory::{
 };
 use skyfly_domain::place::Iata;
 use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
+use skyfly_engine::{Engine, ProcessRole, Settings};
 use skyfly_infra::PgEventStore;
+use skyfly_infra::pg::{drop_database, with_database};
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::Arc;
@@ -239,13 +241,7 @@ type Raw = Vec<(usize, f64)>;
 async fn raw_suite(pool: &PgPool, load: Duration, out: &mut Report) -> anyhow::Result<Raw> {
     // The same columns, constraints and indexes as `events`, taken from it; positions from a
     // plain sequence instead of the append function.
-    for statement in [
-        "CREATE TABLE bench_raw (LIKE events INCLUDING ALL)",
-        "CREATE SEQUENCE bench_raw_position",
-        "ALTER TABLE bench_raw ALTER COLUMN global_position SET DEFAULT nextval('bench_raw_position')",
-    ] {
-        sqlx::query(statement).execute(pool).await?;
-    }
+    skyfly_infra::baseline::create(pool).await?;
     let sample = sample_event()?;
     let mut raw = Vec::new();
     for writers in CONCURRENCIES {
@@ -255,21 +251,14 @@ async fn raw_suite(pool: &PgPool, load: Duration, out: &mut Report) -> anyhow::R
             let pool = pool.clone();
             let sample = sample.clone();
             async move {
-                let r = sqlx::query(
-                    "INSERT INTO bench_raw (event_id, stream_id, stream_version, event_type, schema_version, \
-                     payload, metadata, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(format!("raw{writers}-{w}"))
-                .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
-                .bind(&sample.event_type)
-                .bind(1i32)
-                .bind(&sample.payload)
-                .bind(serde_json::to_value(&sample.metadata).unwrap_or_default())
-                .bind(sample.recorded_at)
-                .execute(&pool)
-                .await;
-                if r.is_ok() { Outcome::Ok } else { Outcome::Failed }
+                let stream = format!("raw{writers}-{w}");
+                let version = i + 1;
+                let r = skyfly_infra::baseline::insert(&pool, &stream, version, &sample).await;
+                if r.is_ok() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Failed
+                }
             }
         })
         .await;
@@ -564,14 +553,14 @@ async fn load_suite(pool: &PgPool, out: &mut Report) -> anyhow::Result<()> {
 
 /// The whole engine on the scratch database (no NATS), with its workers running.
 async fn engine(url: &str) -> anyhow::Result<AppState> {
-    let state = bootstrap::build(Options {
+    let engine = Engine::build(Settings {
         jwt_secret: Some("bench-secret".into()),
         max_connections: 48,
-        ..Options::new(url, Arc::new(skyfly_infra::clock::SystemClock))
+        ..Settings::new(url, Arc::new(skyfly_infra::clock::SystemClock))
     })
     .await?;
-    bootstrap::start_workers(&state);
-    Ok(state)
+    engine.start(ProcessRole::All);
+    Ok(AppState::new(&engine, None))
 }
 
 async fn saga_suite(
@@ -583,7 +572,7 @@ async fn saga_suite(
     use skyfly_domain::identity::Role;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = crate::routes::router(state.clone());
+    let router = skyfly_api::router(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -604,28 +593,23 @@ async fn saga_suite(
             cabins: [(Cabin::Economy, (50_000, Money::usd(12_345)))].into(),
             source_line: 0,
         };
-        crate::routes::flights::schedule_plan(
-            state,
-            &plan,
-            CommandId(Uuid::now_v7()),
-            Actor::system("bench"),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let call = Call::new(CommandId(Uuid::now_v7()), Actor::system("bench"));
+        skyfly_commands::flights::schedule_plan(&state.app, &call, &plan)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         flights.push(flight_id.to_string());
     }
     let mut tokens = Vec::new();
     for n in 0..64 {
-        let (user, _) = crate::routes::identity::register_user(
-            state,
+        let account = RegisterAccount::parse(
             &format!("bench{n}@example.com"),
             "bench-password-1",
             "Bench",
             Role::Customer,
-            CommandId(Uuid::now_v7()),
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+        )?;
+        let user = register(&state.app, CommandId(Uuid::now_v7()), account)
+            .await?
+            .user_id;
         tokens.push(
             state
                 .jwt
@@ -791,9 +775,7 @@ async fn rebuild_suite(pool: &PgPool, events: u64, out: &mut Report) -> anyhow::
         r?;
     }
     let generated = t.elapsed();
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(pool)
-        .await?;
+    let total = skyfly_infra::baseline::count_events(pool).await?;
     let projection = skyfly_projections::flights::FlightAvailability;
     skyfly_projections::runtime::install(pool, &projection).await?;
     let t = Instant::now();

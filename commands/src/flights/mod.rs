@@ -1,0 +1,25 @@
+//! Flight use cases: schedule one flight instance (staff), import a schedule file.
+
+mod import;
+mod schedule;
+
+pub use import::{ImportError, ImportReport, ImportSchedule, MAX_IMPORT_DAYS, import_schedule};
+pub use schedule::{ScheduleFlightPlan, Scheduled, schedule, schedule_plan};
+pub use skyfly_fixtures::schedule_csv::FlightPlan;
+
+use crate::{Application, UseCaseError, UseCaseResult};
+use skyfly_domain::place::Iata;
+
+/// `code` as an airport the engine knows, or an invalid `field`.
+pub fn known_airport(app: &Application, field: &str, code: &str) -> UseCaseResult<Iata> {
+    let iata = Iata::parse(code).map_err(|e| UseCaseError::invalid(field, "invalid_field", e))?;
+    if app.airports.contains_key(&iata) {
+        Ok(iata)
+    } else {
+        Err(UseCaseError::invalid(
+            field,
+            "unknown_airport",
+            format!("no airport {code} is known"),
+        ))
+    }
+}

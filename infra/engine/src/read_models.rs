@@ -1,0 +1,80 @@
+//! The read models the engine maintains, and the application's port to them.
+
+use async_trait::async_trait;
+use skyfly_commands::read_models::{Progress, ReadModelStatus, ReadModels};
+use skyfly_commands::{UseCaseError, UseCaseResult};
+use skyfly_domain::store::EventStore;
+use skyfly_projections::{Projection, Projector};
+use sqlx::PgPool;
+use std::sync::Arc;
+
+/// Every read model the engine maintains.
+pub fn read_models() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(skyfly_projections::flights::FlightAvailability),
+        Arc::new(skyfly_projections::bookings::BookingView),
+        Arc::new(skyfly_projections::payments::PaymentView),
+        Arc::new(skyfly_projections::documents::SagaView::default()),
+        Arc::new(skyfly_projections::documents::LoyaltyAccounts::default()),
+        Arc::new(skyfly_projections::loyalty::LoyaltyHistory),
+    ]
+}
+
+/// The engine's projectors, as the application's [`ReadModels`] port.
+pub struct ProjectorSet {
+    pool: PgPool,
+    store: Arc<dyn EventStore>,
+    projectors: Vec<Arc<Projector>>,
+}
+
+impl ProjectorSet {
+    /// The port over `projectors`, rebuilding from `store` into `pool`.
+    pub fn new(pool: PgPool, store: Arc<dyn EventStore>, projectors: Vec<Arc<Projector>>) -> Self {
+        Self {
+            pool,
+            store,
+            projectors,
+        }
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> UseCaseError {
+    UseCaseError::Internal(e.to_string())
+}
+
+#[async_trait]
+impl ReadModels for ProjectorSet {
+    fn names(&self) -> Vec<&'static str> {
+        self.projectors.iter().map(|p| p.name()).collect()
+    }
+
+    async fn statuses(&self) -> UseCaseResult<Vec<ReadModelStatus>> {
+        let mut statuses = Vec::with_capacity(self.projectors.len());
+        for p in &self.projectors {
+            let s = p.status().await.map_err(failed)?;
+            statuses.push(ReadModelStatus {
+                name: s.name,
+                position: s.position,
+                lag_events: s.lag_events,
+                lag_ms: s.lag_ms,
+                status: s.status,
+            });
+        }
+        Ok(statuses)
+    }
+
+    async fn rebuild(&self, name: &str, progress: Progress<'_>) -> UseCaseResult<u64> {
+        let projection = read_models()
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or(UseCaseError::NotFound("projection"))?;
+        skyfly_projections::rebuild(
+            &self.pool,
+            self.store.as_ref(),
+            projection.as_ref(),
+            progress,
+        )
+        .await
+        .map_err(failed)
+    }
+}
