@@ -32,6 +32,9 @@ pub mod flights;
 pub mod identity;
 pub mod read_models;
 
+#[cfg(test)]
+pub mod testing;
+
 pub use application::{Application, Call, Caller};
 pub use bus::{CommandBus, CommandError, Envelope, Executed};
 pub use error::{DomainRefusal, Refusal, RefusalKind, UseCaseError, UseCaseResult};

@@ -1,0 +1,108 @@
+//! Test support: an [`Application`] on the in-memory adapters and a manual clock, without HTTP
+//! or PostgreSQL, for the use cases' own tests.
+
+use crate::read_models::{Progress, ReadModelStatus, ReadModels};
+use crate::{Application, Caller, CommandBus, ProcessManager, UseCaseError, UseCaseResult};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use skyfly_domain::identity::Role;
+use skyfly_domain::ids::UserId;
+use skyfly_domain::place::Airport;
+use skyfly_infra::clock::ManualClock;
+use std::sync::{Arc, Mutex};
+
+/// Read models that are never projected: they record which rebuilds were asked for.
+#[derive(Debug, Default)]
+pub struct RecordedRebuilds {
+    /// The names of the read models rebuilt, in order.
+    pub rebuilt: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl ReadModels for RecordedRebuilds {
+    fn names(&self) -> Vec<&'static str> {
+        vec!["booking_view", "flight_availability"]
+    }
+
+    async fn statuses(&self) -> UseCaseResult<Vec<ReadModelStatus>> {
+        Ok(self
+            .names()
+            .into_iter()
+            .map(|name| ReadModelStatus {
+                name: name.to_owned(),
+                position: 0,
+                lag_events: 0,
+                lag_ms: 0,
+                status: "live".into(),
+            })
+            .collect())
+    }
+
+    async fn rebuild(&self, name: &str, progress: Progress<'_>) -> UseCaseResult<u64> {
+        if !self.names().contains(&name) {
+            return Err(UseCaseError::NotFound("projection"));
+        }
+        self.rebuilt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(name.to_owned());
+        progress(0, 0);
+        Ok(0)
+    }
+}
+
+/// The instant every use-case test starts at: 2026-11-22 12:00 UTC.
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+/// An application on fresh in-memory stores.
+pub struct TestApplication {
+    /// The application.
+    pub app: Application,
+    /// Its clock.
+    pub clock: ManualClock,
+    /// Its read models.
+    pub read_models: Arc<RecordedRebuilds>,
+}
+
+impl TestApplication {
+    /// A fresh application at [`start`], knowing the embedded airports.
+    pub fn new() -> Self {
+        let clock = ManualClock::new(start());
+        let store = Arc::new(skyfly_infra::MemoryEventStore::new());
+        let bus = Arc::new(CommandBus::new(store, Arc::new(clock.clone())));
+        let payments = Arc::new(skyfly_infra::card::BuiltInCardProcessor);
+        let process = Arc::new(ProcessManager::new(
+            Arc::clone(&bus),
+            Arc::new(skyfly_infra::process::MemoryProcessStore::default()),
+            payments.clone(),
+        ));
+        let read_models = Arc::new(RecordedRebuilds::default());
+        let airports = skyfly_fixtures::airports::airports()
+            .into_iter()
+            .map(|a: Airport| (a.code, a))
+            .collect();
+        let app = Application {
+            bus,
+            process,
+            payments,
+            credentials: Arc::new(skyfly_infra::MemoryCredentialStore::default()),
+            airports: Arc::new(airports),
+            read_models: read_models.clone(),
+        };
+        Self {
+            app,
+            clock,
+            read_models,
+        }
+    }
+}
+
+/// A caller with `role` (not registered: use cases that need a registered user register one).
+pub fn caller(role: Role) -> Caller {
+    Caller {
+        user_id: UserId(uuid::Uuid::now_v7()),
+        role,
+    }
+}
