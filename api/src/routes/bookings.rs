@@ -88,7 +88,7 @@ use skyfly_domain::saga::{
     BookingSaga, DEFAULT_MAX_PROVIDER_RETRIES, SagaCommand, StartCancellation, StartSaga,
 };
 
-/// Step timeout of the saga (DOMAIN.md: 30 s).
+/// Step timeout of the saga (docs/domain.md: 30 s).
 pub const STEP_TIMEOUT_SECS: u32 = skyfly_domain::saga::DEFAULT_STEP_TIMEOUT_SECS;
 
 #[derive(Debug, Deserialize, ToSchema)]
