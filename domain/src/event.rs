@@ -61,7 +61,7 @@ pub struct NewEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// An event as recorded: the envelope of DOMAIN.md.
+/// An event as recorded: the envelope of docs/domain.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedEvent {
     pub event_id: EventId,

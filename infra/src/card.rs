@@ -15,7 +15,7 @@ pub const MAX_AMOUNT_MINOR: i64 = 1_000_000;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BuiltInCardProcessor;
 
-/// What the built-in processor will answer for a card: the test cards of DOMAIN.md, approval for
+/// What the built-in processor will answer for a card: the test cards of docs/domain.md, approval for
 /// every other valid card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Behaviour {

@@ -18,7 +18,7 @@ use skyfly_domain::inventory::{
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// How long a hold lasts unless committed (DOMAIN.md).
+/// How long a hold lasts unless committed (docs/domain.md).
 pub const HOLD_DURATION: Duration = Duration::minutes(15);
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,4 +1,4 @@
-//! HTTP routes, per ../shared/API.md. Handlers turn requests into commands (`TryFrom` at the edge),
+//! HTTP routes, per docs/api.md. Handlers turn requests into commands (`TryFrom` at the edge),
 //! run them through the command bus, and answer with the resource, its version (`ETag`) and the
 //! global position of the last event (`X-Event-Position`).
 

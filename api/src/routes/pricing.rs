@@ -1,5 +1,5 @@
 //! `POST /api/v1/pricing/quote`: what `passengers` seats in a cabin of a flight cost now
-//! (DOMAIN.md: `fare = n × base_fare`, `taxes = round_half_up(7.5% × fare)`, valid 15 minutes).
+//! (docs/domain.md: `fare = n × base_fare`, `taxes = round_half_up(7.5% × fare)`, valid 15 minutes).
 //!
 //! A quote is a calculation, not a reservation: nothing is recorded, and a booking placed later
 //! is priced again by the same rule at its own time. `quote_id` names the quote's content

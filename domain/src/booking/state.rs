@@ -142,7 +142,7 @@ impl Booking {
     /// What the card would get back if a cancellation were requested at `at`; `None` unless the
     /// booking is confirmed and the flight has not departed.
     ///
-    /// DOMAIN.md: "full refund more than 24 h before departure, otherwise 50% of the fare, taxes
+    /// docs/domain.md: "full refund more than 24 h before departure, otherwise 50% of the fare, taxes
     /// always refunded", and redeemed miles are restored in full by the loyalty account. Our reading
     /// for the card, which paid `total − miles`:
     /// - more than 24 h before departure: everything the card paid;

@@ -392,7 +392,7 @@ fn the_award_that_crosses_a_threshold_earns_at_the_tier_before_it() {
     assert_eq!(state.tier_at(day(2)), Tier::Silver);
 }
 
-/// Taxes earn nothing (DOMAIN.md): keeping them out of `paid_by_card` is the caller's job, since the
+/// Taxes earn nothing (docs/domain.md): keeping them out of `paid_by_card` is the caller's job, since the
 /// account only sees an amount. The booking passes `BookingState::card_fare()`, the fare less the
 /// miles that paid part of it, never the total.
 #[test]

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Sent by the process manager when the booking recorded `BookingCancellationRequested` (which
-/// checked departure and fixed the refund under DOMAIN.md's rule).
+/// checked departure and fixed the refund by the rule of docs/domain.md, "Cancellation and refunds").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StartCancellation {
     /// What goes back to the card; at most what it paid. Zero skips the refund.

@@ -102,7 +102,7 @@ pub enum SagaEvent {
     ParkedRetried { at: DateTime<Utc> },
     /// A confirmed booking is being undone; `steps` run in this order.
     CancellationStarted {
-        /// Fixed when the booking recorded the request (DOMAIN.md's refund rule).
+        /// Fixed when the booking recorded the request (docs/domain.md, "Cancellation and refunds").
         refund: Money,
         requested_by: UserId,
         steps: Vec<CancellationStep>,

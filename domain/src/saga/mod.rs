@@ -2,7 +2,7 @@
 //! manager drives to book seats, take payment and settle miles, or undo all of it.
 //!
 //! Forward: `reserve_seats` → (`redeem_miles`) → `authorize_payment` → `award_miles` →
-//! `commit_seats` → `capture_payment` → `confirm_booking` (the last three are DOMAIN.md's
+//! `commit_seats` → `capture_payment` → `confirm_booking` (the last three are docs/domain.md's
 //! "confirm booking" step). On a failure the completed steps are compensated last first; seats
 //! unavailable rejects the booking with nothing to undo. A confirmed booking can be cancelled.
 //! Every saga reaches exactly one terminal state: `Confirmed` (possibly followed by `Cancelled`),

@@ -60,7 +60,7 @@ impl ForwardStep {
         Self::ALL.into_iter().find(|step| step.as_str() == s)
     }
 
-    /// The saga step (of DOMAIN.md, and of `BookingFailed`) this is part of.
+    /// The saga step (of docs/domain.md, and of `BookingFailed`) this is part of.
     pub fn saga_step(self) -> SagaStep {
         match self {
             ForwardStep::ReserveSeats => SagaStep::ReserveSeats,
