@@ -9,7 +9,7 @@ pub enum BookingError {
     AlreadyPlaced,
     #[error("a booking needs at least one passenger")]
     NoPassengers,
-    #[error("a booking has at most 9 passengers, not {count}")]
+    #[error("a booking has at most {max} passengers, not {count}", max = super::MAX_PASSENGERS)]
     TooManyPassengers { count: usize },
     #[error("a passenger's first and last name must each be 1 to 50 characters")]
     InvalidPassengerName,

@@ -9,8 +9,8 @@ use crate::pricing::Quote;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The most passengers on one booking.
-pub const MAX_PASSENGERS: usize = 9;
+/// The most passengers on one booking: one seat each, so the inventory's limit per booking.
+pub const MAX_PASSENGERS: usize = crate::inventory::MAX_SEATS_PER_BOOKING as usize;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceBooking {
