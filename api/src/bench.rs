@@ -794,7 +794,7 @@ async fn rebuild_suite(pool: &PgPool, events: u64, out: &mut Report) -> anyhow::
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(pool)
         .await?;
-    let projection = skyfly_projections::flights::FlightAvailability;
+    let projection = skyfly_projections::flights::FlightAvailabilityProjection;
     skyfly_projections::runtime::install(pool, &projection).await?;
     let t = Instant::now();
     let rebuilt =

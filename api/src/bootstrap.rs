@@ -203,12 +203,12 @@ pub fn start_role(state: &AppState, role: ProcessRole) {
 /// Every read model the engine maintains.
 pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
     vec![
-        Arc::new(skyfly_projections::flights::FlightAvailability),
-        Arc::new(skyfly_projections::bookings::BookingView),
-        Arc::new(skyfly_projections::payments::PaymentView),
-        Arc::new(skyfly_projections::documents::SagaView::default()),
-        Arc::new(skyfly_projections::documents::LoyaltyAccounts::default()),
-        Arc::new(skyfly_projections::loyalty::LoyaltyHistory),
+        Arc::new(skyfly_projections::flights::FlightAvailabilityProjection),
+        Arc::new(skyfly_projections::bookings::BookingProjection),
+        Arc::new(skyfly_projections::payments::PaymentProjection),
+        Arc::new(skyfly_projections::documents::SagaProjection::default()),
+        Arc::new(skyfly_projections::documents::LoyaltyAccountProjection::default()),
+        Arc::new(skyfly_projections::loyalty::LoyaltyHistoryProjection),
     ]
 }
 
@@ -217,22 +217,7 @@ async fn load_airports(
     pool: &PgPool,
 ) -> anyhow::Result<BTreeMap<skyfly_domain::place::Iata, Airport>> {
     let airports = skyfly_fixtures::airports::airports();
-    let mut tx = pool.begin().await?;
-    for a in &airports {
-        sqlx::query(
-            "INSERT INTO airports (code, name, city, country, time_zone) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city = EXCLUDED.city, \
-             country = EXCLUDED.country, time_zone = EXCLUDED.time_zone",
-        )
-        .bind(a.code.as_str())
-        .bind(&a.name)
-        .bind(&a.city)
-        .bind(&a.country)
-        .bind(&a.time_zone)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    skyfly_projections::places::upsert(pool, &airports).await?;
     Ok(airports.into_iter().map(|a| (a.code, a)).collect())
 }
 
