@@ -160,6 +160,16 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<skyfly_projections::runtime::ProjectionError> for ApiError {
+    fn from(e: skyfly_projections::runtime::ProjectionError) -> Self {
+        use skyfly_projections::runtime::ProjectionError as E;
+        match e {
+            E::Database(e) => e.into(),
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<UseCaseError> for ApiError {
     fn from(e: UseCaseError) -> Self {
         match e {

@@ -11,8 +11,10 @@
 use crate::event::{NewEvent, RecordedEvent};
 use crate::ids::CommandId;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// What the appender believes the stream's version to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,43 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// Which events of the global log a filtered read returns: every condition given must hold (none
+/// given: every event).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only events of this type, e.g. `"BookingRequested"`.
+    pub event_type: Option<String>,
+    /// Only events of this stream (the exact stream id, e.g. `"booking-<uuid>"`).
+    pub stream_id: Option<String>,
+    /// Only events of this conversation (`metadata.correlation_id`).
+    pub correlation_id: Option<Uuid>,
+}
+
+impl LogFilter {
+    /// Whether `event` passes the filter.
+    pub fn matches(&self, event: &RecordedEvent) -> bool {
+        self.event_type
+            .as_deref()
+            .is_none_or(|t| event.event_type == t)
+            && self
+                .stream_id
+                .as_deref()
+                .is_none_or(|s| event.stream_id == s)
+            && self
+                .correlation_id
+                .is_none_or(|c| event.metadata.correlation_id == c)
+    }
+}
+
+/// What of the readable log lies beyond a position: how far a reader there is behind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// How many readable events have a `global_position` above the position.
+    pub events: u64,
+    /// When the oldest of them was recorded (`None` when there are none).
+    pub oldest_recorded_at: Option<DateTime<Utc>>,
+}
+
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Appends `events` to `stream` if its version matches `expected`, atomically. With a
@@ -91,6 +130,21 @@ pub trait EventStore: Send + Sync + 'static {
     /// events whose position is final are returned: once read, no event will ever appear before
     /// them.
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events of the global log with `global_position > after` that pass `filter`,
+    /// in order. Like `read_all`, only events whose position is final are returned, so a page's
+    /// last position is a cursor that never skips an event.
+    async fn read_filtered(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &LogFilter,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// How many readable events lie after `after`, and when the oldest of them was recorded
+    /// (`backlog(0).events` is the size of the readable log; positions may have gaps, so it is not
+    /// `head_position`).
+    async fn backlog(&self, after: u64) -> Result<Backlog, StoreError>;
 
     /// Resolves when events after `after` may have become readable (it may resolve spuriously;
     /// callers read again). Implementations wake on a notification, not a fixed poll.

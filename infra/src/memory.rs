@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::SubsecRound;
 use skyfly_domain::event::{NewEvent, RecordedEvent};
 use skyfly_domain::ids::CommandId;
-use skyfly_domain::store::{AppendOutcome, Appended, EventStore, ExpectedVersion, StoreError};
+use skyfly_domain::store::{
+    AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::watch;
@@ -148,6 +150,32 @@ impl EventStore for MemoryEventStore {
         let inner = self.lock();
         let start = (after as usize).min(inner.log.len());
         Ok(inner.log[start..].iter().take(limit).cloned().collect())
+    }
+
+    async fn read_filtered(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &LogFilter,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.lock();
+        let start = (after as usize).min(inner.log.len());
+        Ok(inner.log[start..]
+            .iter()
+            .filter(|e| filter.matches(e))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn backlog(&self, after: u64) -> Result<Backlog, StoreError> {
+        let inner = self.lock();
+        let start = (after as usize).min(inner.log.len());
+        let behind = &inner.log[start..];
+        Ok(Backlog {
+            events: behind.len() as u64,
+            oldest_recorded_at: behind.iter().map(|e| e.recorded_at).min(),
+        })
     }
 
     async fn wait_for_events(&self, after: u64) {

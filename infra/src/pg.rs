@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use skyfly_domain::event::{Metadata, NewEvent, RecordedEvent};
 use skyfly_domain::ids::{CommandId, EventId};
-use skyfly_domain::store::{AppendOutcome, Appended, EventStore, ExpectedVersion, StoreError};
+use skyfly_domain::store::{
+    AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
+};
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Row};
@@ -301,6 +303,45 @@ impl EventStore for PgEventStore {
             self.saw_head(last.global_position);
         }
         Ok(events)
+    }
+
+    async fn read_filtered(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &LogFilter,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM events \
+             WHERE global_position > $1 AND global_position < skyfly_watermark() \
+             AND ($2::text IS NULL OR event_type = $2) AND ($3::text IS NULL OR stream_id = $3) \
+             AND ($4::uuid IS NULL OR (metadata ->> 'correlation_id')::uuid = $4) \
+             ORDER BY global_position LIMIT $5"
+        ))
+        .bind(to_i64(after))
+        .bind(&filter.event_type)
+        .bind(&filter.stream_id)
+        .bind(filter.correlation_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    async fn backlog(&self, after: u64) -> Result<Backlog, StoreError> {
+        let row = sqlx::query(
+            "SELECT count(*) AS behind, min(recorded_at) AS oldest FROM events \
+             WHERE global_position > $1 AND global_position < skyfly_watermark()",
+        )
+        .bind(to_i64(after))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(Backlog {
+            events: to_u64(row.try_get("behind").map_err(backend)?),
+            oldest_recorded_at: row.try_get("oldest").map_err(backend)?,
+        })
     }
 
     async fn known_head(&self) -> u64 {

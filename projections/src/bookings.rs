@@ -1,18 +1,132 @@
 //! `booking_view`: one row per booking, for a customer's bookings and the staff's lists.
 
+use crate::Page;
 use crate::runtime::Projection;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use skyfly_domain::booking::BookingEvent;
 use skyfly_domain::event::RecordedEvent;
-use sqlx::PgConnection;
+use skyfly_domain::saga::BookingSaga;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
+/// The projection that keeps `booking_view`: a booking's requests and outcomes, and the miles it
+/// earned (from the loyalty events).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BookingView;
+pub struct BookingProjection;
 
+/// The projection's name and its table.
 pub const NAME: &str = "booking_view";
 
+/// One row of `booking_view`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BookingRow {
+    pub booking_id: Uuid,
+    pub locator: String,
+    pub customer_id: Uuid,
+    /// `pending | confirmed | rejected | failed | cancelled` (a booking whose cancellation is
+    /// under way is still `confirmed`).
+    pub status: String,
+    pub flight_id: String,
+    pub cabin: String,
+    /// `[{ "first_name": …, "last_name": … }]`
+    pub passengers: serde_json::Value,
+    /// The quote's total, in minor units of `currency`.
+    pub price_amount: i64,
+    /// ISO 4217 code (`char(3)`).
+    pub currency: String,
+    pub miles_redeemed: i64,
+    /// Miles the booking earned, net of what was revoked.
+    pub miles_awarded: i64,
+    /// `["…"]`
+    pub ticket_numbers: serde_json::Value,
+    pub failure_step: Option<String>,
+    pub failure_reason: Option<String>,
+    pub refunded_amount: Option<i64>,
+    /// The booking stream's version the row reflects.
+    pub version: i64,
+    pub requested_at: DateTime<Utc>,
+    /// Global position of `BookingRequested`: the list order and its cursor.
+    pub placed_position: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A booking row with the document of its saga (`saga_view`), as one booking is shown.
+#[derive(Debug, Clone)]
+pub struct BookingDetailRow {
+    pub booking: BookingRow,
+    /// The saga's state, if its document exists yet.
+    pub saga: Option<BookingSaga>,
+}
+
+/// What [`list`] selects: every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub customer_id: Option<Uuid>,
+    pub status: Option<String>,
+    pub flight_id: Option<String>,
+    /// Only bookings placed before this position: the `next_cursor` of the previous page.
+    pub before: Option<u64>,
+    /// The page size (the caller bounds it).
+    pub limit: u32,
+}
+
+const COLUMNS: &str = "b.booking_id, b.locator, b.customer_id, b.status, b.flight_id, b.cabin, b.passengers, \
+     b.price_amount, b.currency, b.miles_redeemed, b.miles_awarded, b.ticket_numbers, b.failure_step, \
+     b.failure_reason, b.refunded_amount, b.version, b.requested_at, b.placed_position, b.updated_at";
+
+#[derive(sqlx::FromRow)]
+struct Joined {
+    #[sqlx(flatten)]
+    booking: BookingRow,
+    saga: Option<serde_json::Value>,
+}
+
+/// The booking `id` with its saga's document, read in one statement; `None` if the read model
+/// has no such booking.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<BookingDetailRow>, sqlx::Error> {
+    let Some(row) = sqlx::query_as::<_, Joined>(&format!(
+        "SELECT {COLUMNS}, s.doc AS saga \
+         FROM booking_view b LEFT JOIN saga_view s ON s.id = b.booking_id::text WHERE b.booking_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let saga = row
+        .saga
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(Some(BookingDetailRow {
+        booking: row.booking,
+        saga,
+    }))
+}
+
+/// Bookings that pass `filter`, newest placed first; a full page continues at its last row's
+/// `placed_position`.
+pub async fn list(pool: &PgPool, filter: &BookingFilter) -> Result<Page<BookingRow>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, BookingRow>(&format!(
+        "SELECT {COLUMNS} FROM booking_view b \
+         WHERE ($1::uuid IS NULL OR b.customer_id = $1) AND ($2::text IS NULL OR b.status = $2) \
+         AND ($3::text IS NULL OR b.flight_id = $3) AND ($4::bigint IS NULL OR b.placed_position < $4) \
+         ORDER BY b.placed_position DESC LIMIT $5"
+    ))
+    .bind(filter.customer_id)
+    .bind(&filter.status)
+    .bind(&filter.flight_id)
+    .bind(filter.before.map(crate::to_i64))
+    .bind(i64::from(filter.limit))
+    .fetch_all(pool)
+    .await?;
+    Ok(Page::of(rows, filter.limit, |r| r.placed_position))
+}
+
 #[async_trait]
-impl Projection for BookingView {
+impl Projection for BookingProjection {
     fn name(&self) -> &'static str {
         NAME
     }

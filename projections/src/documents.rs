@@ -7,6 +7,7 @@
 //! memory, and written back in one statement, so a busy saga costs two round trips per batch,
 //! not two per event.
 
+use crate::Page;
 use crate::runtime::Projection;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -29,17 +30,17 @@ pub trait DocumentModel: Aggregate + Serialize + DeserializeOwned {
 }
 
 /// The projection that keeps `D` documents up to date.
-pub struct Documents<D>(PhantomData<fn() -> D>);
+pub struct DocumentProjection<D>(PhantomData<fn() -> D>);
 
-impl<D> Default for Documents<D> {
+impl<D> Default for DocumentProjection<D> {
     fn default() -> Self {
         Self(PhantomData)
     }
 }
 
-impl<D> std::fmt::Debug for Documents<D> {
+impl<D> std::fmt::Debug for DocumentProjection<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Documents")
+        f.write_str("DocumentProjection")
     }
 }
 
@@ -47,10 +48,12 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// One document as stored.
+/// One row of a document table: the document and what its queries use.
 #[derive(Debug, Clone)]
-pub struct Stored<D> {
+pub struct DocumentRow<D> {
+    /// The aggregate's id (its stream is `<category>-<id>`).
     pub id: String,
+    /// The aggregate's state as of `version`.
     pub state: D,
     /// The stream version the document reflects (the `ETag` of the aggregate).
     pub version: u64,
@@ -62,7 +65,7 @@ pub struct Stored<D> {
 pub async fn load<D: DocumentModel>(
     executor: impl sqlx::PgExecutor<'_>,
     id: &str,
-) -> Result<Option<Stored<D>>, sqlx::Error> {
+) -> Result<Option<DocumentRow<D>>, sqlx::Error> {
     let row = sqlx::query(&format!(
         "SELECT id, version, first_position, doc FROM {} WHERE id = $1",
         D::TABLE
@@ -70,14 +73,54 @@ pub async fn load<D: DocumentModel>(
     .bind(id)
     .fetch_optional(executor)
     .await?;
-    row.map(|r| stored(&r)).transpose()
+    row.map(|r| document_row(&r)).transpose()
+}
+
+/// What [`list`] selects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentFilter {
+    /// Only documents with this `status` column.
+    pub status: Option<String>,
+    /// Only documents whose stream began before this position: the `next_cursor` of the previous
+    /// page.
+    pub before: Option<u64>,
+    /// The page size (the caller bounds it).
+    pub limit: u32,
+}
+
+/// `D` documents that pass `filter`, newest stream first; a full page continues at its last
+/// row's `first_position`.
+pub async fn list<D: DocumentModel>(
+    pool: &sqlx::PgPool,
+    filter: &DocumentFilter,
+) -> Result<Page<DocumentRow<D>>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, version, first_position, doc FROM {} \
+         WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR first_position < $2) \
+         ORDER BY first_position DESC LIMIT $3",
+        D::TABLE
+    ))
+    .bind(&filter.status)
+    .bind(filter.before.map(crate::to_i64))
+    .bind(i64::from(filter.limit))
+    .fetch_all(pool)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(document_row)
+        .collect::<Result<Vec<DocumentRow<D>>, _>>()?;
+    Ok(Page::of(rows, filter.limit, |r| {
+        crate::to_i64(r.first_position)
+    }))
 }
 
 /// Decodes a row selected as `id, version, first_position, doc`.
-pub fn stored<D: DocumentModel>(row: &sqlx::postgres::PgRow) -> Result<Stored<D>, sqlx::Error> {
+fn document_row<D: DocumentModel>(
+    row: &sqlx::postgres::PgRow,
+) -> Result<DocumentRow<D>, sqlx::Error> {
     let doc: serde_json::Value = row.try_get("doc")?;
     let state = serde_json::from_value(doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    Ok(Stored {
+    Ok(DocumentRow {
         id: row.try_get("id")?,
         state,
         version: u64::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
@@ -94,7 +137,7 @@ struct Pending<D> {
 }
 
 #[async_trait]
-impl<D: DocumentModel> Projection for Documents<D> {
+impl<D: DocumentModel> Projection for DocumentProjection<D> {
     fn name(&self) -> &'static str {
         D::TABLE
     }
@@ -276,7 +319,7 @@ impl DocumentModel for skyfly_domain::loyalty::LoyaltyAccount {
     }
 }
 
-/// The sagas read model (`saga_view`).
-pub type SagaView = Documents<skyfly_domain::saga::BookingSaga>;
-/// The loyalty accounts read model (`loyalty_account`).
-pub type LoyaltyAccounts = Documents<skyfly_domain::loyalty::LoyaltyAccount>;
+/// The projection that keeps the sagas read model (`saga_view`).
+pub type SagaProjection = DocumentProjection<skyfly_domain::saga::BookingSaga>;
+/// The projection that keeps the loyalty accounts read model (`loyalty_account`).
+pub type LoyaltyAccountProjection = DocumentProjection<skyfly_domain::loyalty::LoyaltyAccount>;

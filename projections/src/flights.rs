@@ -2,17 +2,99 @@
 
 use crate::runtime::Projection;
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use skyfly_domain::cabin::Cabin;
 use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::inventory::{InventoryEvent, SeatState};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
+/// The projection that keeps `flight_availability`: the flights scheduled and their seats.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct FlightAvailability;
+pub struct FlightAvailabilityProjection;
 
+/// The projection's name and its table.
 pub const NAME: &str = "flight_availability";
 
+/// How many offers a search answers at most.
+pub const SEARCH_LIMIT: i64 = 200;
+
+/// One row of `flight_availability`: a flight's cabin.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FlightAvailabilityRow {
+    pub flight_id: String,
+    pub cabin: String,
+    pub flight_number: String,
+    /// IATA code (`char(3)`).
+    pub origin: String,
+    /// IATA code (`char(3)`).
+    pub destination: String,
+    pub departure: DateTime<Utc>,
+    pub arrival: DateTime<Utc>,
+    pub capacity: i32,
+    pub available: i32,
+    pub held: i32,
+    pub sold: i32,
+    /// The fare of one seat, in minor units of `currency`.
+    pub fare_amount: i64,
+    /// ISO 4217 code (`char(3)`).
+    pub currency: String,
+}
+
+/// What [`search`] looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlightSearch {
+    /// IATA code, any case.
+    pub origin: String,
+    /// IATA code, any case.
+    pub destination: String,
+    /// The day of departure (UTC).
+    pub date: NaiveDate,
+    /// Only this cabin, if given.
+    pub cabin: Option<Cabin>,
+    /// Seats that must still be available.
+    pub seats: u32,
+}
+
+const COLUMNS: &str = "flight_id, cabin, flight_number, origin, destination, departure, arrival, capacity, \
+     available, held, sold, fare_amount, currency";
+
+/// Cabins of flights from `origin` to `destination` departing on `date` with at least `seats`
+/// available, by departure, flight and cabin; at most [`SEARCH_LIMIT`].
+pub async fn search(
+    pool: &PgPool,
+    search: &FlightSearch,
+) -> Result<Vec<FlightAvailabilityRow>, sqlx::Error> {
+    let day_start = search.date.and_time(NaiveTime::MIN).and_utc();
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM flight_availability \
+         WHERE origin = $1 AND destination = $2 AND departure >= $3 AND departure < $3 + interval '1 day' \
+         AND ($4::text IS NULL OR cabin = $4) AND available >= $5 ORDER BY departure, flight_id, cabin LIMIT $6"
+    ))
+    .bind(search.origin.to_uppercase())
+    .bind(search.destination.to_uppercase())
+    .bind(day_start)
+    .bind(search.cabin.map(Cabin::as_str))
+    .bind(i32::try_from(search.seats).unwrap_or(i32::MAX))
+    .bind(SEARCH_LIMIT)
+    .fetch_all(pool)
+    .await
+}
+
+/// The cabins of the flight `flight_id`, by cabin (none if the read model does not know it).
+pub async fn availability(
+    pool: &PgPool,
+    flight_id: &str,
+) -> Result<Vec<FlightAvailabilityRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM flight_availability WHERE flight_id = $1 ORDER BY cabin"
+    ))
+    .bind(flight_id)
+    .fetch_all(pool)
+    .await
+}
+
 #[async_trait]
-impl Projection for FlightAvailability {
+impl Projection for FlightAvailabilityProjection {
     fn name(&self) -> &'static str {
         NAME
     }

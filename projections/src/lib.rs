@@ -1,8 +1,26 @@
 //! # skyfly-projections
 //!
-//! **Owns** the read side: projections (pure mappings from events to read-model rows), the runtime
-//! that keeps them up to date in PostgreSQL, and rebuilding a read model from the log into fresh
-//! tables with an atomic switch.
+//! **Owns** the read side, one module per read model, each owning its table(s), its row type
+//! (`<Noun>Row`), its writer (a `<Noun>Projection`, which maps each event onto rows) and its queries:
+//!
+//! | module | tables | writer | queries |
+//! | --- | --- | --- | --- |
+//! | [`bookings`] | `booking_view` | [`bookings::BookingProjection`] | [`bookings::get`] (with the saga's document), [`bookings::list`] |
+//! | [`flights`] | `flight_availability` | [`flights::FlightAvailabilityProjection`] | [`flights::search`], [`flights::availability`] |
+//! | [`payments`] | `payment_view` | [`payments::PaymentProjection`] | [`payments::by_booking`] |
+//! | [`loyalty`] | `loyalty_history` | [`loyalty::LoyaltyHistoryProjection`] | [`loyalty::history`] |
+//! | [`documents`] | `saga_view`, `loyalty_account` | [`documents::SagaProjection`], [`documents::LoyaltyAccountProjection`] | [`documents::load`], [`documents::list`] |
+//! | [`places`] | `airports` (reference data, not derived from the log) | [`places::upsert`] | [`places::search`], [`places::probe`] |
+//!
+//! It also owns the runtime that keeps the projections up to date in PostgreSQL (checkpoints in
+//! `projection_checkpoints`), waiting for a read model to reach a position (read-your-writes),
+//! and rebuilding a read model from the log into fresh tables with an atomic switch. No other
+//! crate writes SQL against these tables; the HTTP API calls the queries here and maps the rows
+//! to its bodies.
+//!
+//! The event log is read only through the event-store port (`skyfly_domain::store::EventStore`):
+//! batches, the head, and the backlog behind a checkpoint (lag, rebuild totals); never by SQL
+//! against the `events` table.
 //!
 //! **Must not depend on** `skyfly-commands` or `skyfly-api`: read models are derived from the
 //! event log only, never from the write side's state.
@@ -17,6 +35,33 @@ pub mod flights;
 pub mod inspect;
 pub mod loyalty;
 pub mod payments;
+pub mod places;
 pub mod runtime;
 
 pub use runtime::{Projection, Projector, ProjectorStatus, rebuild};
+
+/// One page of a list query, with the cursor of the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The rows, in the list's order.
+    pub rows: Vec<T>,
+    /// Where the next page starts, when this one is full (there may be more); `None` on the last.
+    pub next_cursor: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page of `rows` fetched with `limit`: full pages continue at the last row's `cursor`.
+    pub(crate) fn of(rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> i64) -> Self {
+        let next_cursor = if rows.len() == limit as usize {
+            rows.last().map(|r| u64::try_from(cursor(r)).unwrap_or(0))
+        } else {
+            None
+        };
+        Self { rows, next_cursor }
+    }
+}
+
+/// A position as PostgreSQL stores it.
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

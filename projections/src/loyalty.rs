@@ -1,17 +1,55 @@
 //! `loyalty_history`: one row per movement of miles on an account, for the customer's statement.
 //! (The account itself — balance, lots, tier — is the `loyalty_account` document model.)
 
+use crate::Page;
 use crate::runtime::Projection;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::loyalty::LoyaltyEvent;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+/// The projection that keeps `loyalty_history`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct LoyaltyHistory;
+pub struct LoyaltyHistoryProjection;
 
+/// The projection's name and its table.
 pub const NAME: &str = "loyalty_history";
+
+/// One row of `loyalty_history`: a movement of miles.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoyaltyHistoryRow {
+    pub account_id: Uuid,
+    /// The movement's event: the statement's order and its cursor.
+    pub global_position: i64,
+    /// `opened | awarded | revoked | redeemed | restored | expired` (see [`movement`]).
+    pub kind: String,
+    /// Negative for miles out.
+    pub miles: i64,
+    pub booking_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// Up to `limit` movements of the account `account_id` after the position `after` (0: from the
+/// start), oldest first; a full page continues at its last row's `global_position`.
+pub async fn history(
+    pool: &PgPool,
+    account_id: Uuid,
+    after: u64,
+    limit: u32,
+) -> Result<Page<LoyaltyHistoryRow>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, LoyaltyHistoryRow>(
+        "SELECT account_id, global_position, kind, miles, booking_id, at FROM loyalty_history \
+         WHERE account_id = $1 AND global_position > $2 ORDER BY global_position LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(crate::to_i64(after))
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    Ok(Page::of(rows, limit, |r| r.global_position))
+}
 
 /// What a movement was (`opened | awarded | revoked | redeemed | restored | expired`), its miles
 /// (negative for miles out) and the booking it was for.
@@ -37,7 +75,7 @@ pub fn movement(event: &LoyaltyEvent) -> (&'static str, i64, Option<Uuid>) {
 }
 
 #[async_trait]
-impl Projection for LoyaltyHistory {
+impl Projection for LoyaltyHistoryProjection {
     fn name(&self) -> &'static str {
         NAME
     }

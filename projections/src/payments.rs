@@ -2,14 +2,48 @@
 
 use crate::runtime::Projection;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::payment::PaymentEvent;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
+/// The projection that keeps `payment_view`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct PaymentView;
+pub struct PaymentProjection;
 
+/// The projection's name and its table.
 pub const NAME: &str = "payment_view";
+
+/// One row of `payment_view`. Amounts are in minor units of `currency`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub payment_id: Uuid,
+    pub booking_id: Uuid,
+    /// `created | authorized | captured | partially_refunded | refunded | voided | declined`
+    pub status: String,
+    pub amount: i64,
+    /// ISO 4217 code (`char(3)`).
+    pub currency: String,
+    pub captured: i64,
+    pub refunded: i64,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The payments of the booking `booking_id`, oldest first.
+pub async fn by_booking(pool: &PgPool, booking_id: Uuid) -> Result<Vec<PaymentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT payment_id, booking_id, status, amount, currency, captured, refunded, card_brand, card_last4, \
+         decline_reason, created_at, updated_at FROM payment_view WHERE booking_id = $1 ORDER BY created_at",
+    )
+    .bind(booking_id)
+    .fetch_all(pool)
+    .await
+}
 
 fn brand(card: &skyfly_domain::card::CardSummary) -> String {
     serde_json::to_value(card.brand)
@@ -19,7 +53,7 @@ fn brand(card: &skyfly_domain::card::CardSummary) -> String {
 }
 
 #[async_trait]
-impl Projection for PaymentView {
+impl Projection for PaymentProjection {
     fn name(&self) -> &'static str {
         NAME
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::store::EventStore;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,10 +175,13 @@ pub async fn apply_batch_to(
     Ok((batch.len(), last))
 }
 
+/// Why a projector, a rebuild or a wait for a read model failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
+    /// The read models' database.
     #[error("read model database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The event store (reading the log, its head or its backlog).
     #[error("event store: {0}")]
     Store(skyfly_domain::store::StoreError),
 }
@@ -318,19 +321,19 @@ impl Projector {
         Ok(p)
     }
 
-    /// Position, and lag in events and milliseconds behind the head of the log.
-    pub async fn status(&self) -> Result<ProjectorStatus, sqlx::Error> {
+    /// Position, and lag in events and milliseconds behind the head of the log (the backlog the
+    /// event store reports after the position).
+    pub async fn status(&self) -> Result<ProjectorStatus, ProjectionError> {
         let position = self.position().await?;
-        let row = sqlx::query(
-            "SELECT count(*) AS behind, \
-                    coalesce(extract(epoch FROM (now() - min(recorded_at))) * 1000, 0)::bigint AS lag_ms \
-             FROM events WHERE global_position > $1 AND global_position < skyfly_watermark()",
-        )
-        .bind(to_i64(position))
-        .fetch_one(&self.pool)
-        .await?;
-        let lag_events = u64::try_from(row.try_get::<i64, _>("behind")?).unwrap_or(0);
-        let lag_ms = u64::try_from(row.try_get::<i64, _>("lag_ms")?).unwrap_or(0);
+        let backlog = self
+            .store
+            .backlog(position)
+            .await
+            .map_err(ProjectionError::Store)?;
+        let lag_events = backlog.events;
+        let lag_ms = backlog.oldest_recorded_at.map_or(0, |oldest| {
+            u64::try_from((chrono::Utc::now() - oldest).num_milliseconds()).unwrap_or(0)
+        });
         Ok(ProjectorStatus {
             name: self.name().to_owned(),
             position,
@@ -343,6 +346,58 @@ impl Projector {
             },
         })
     }
+}
+
+/// Waits until each of `projectors` reached `min_position` (giving up after `timeout`) and returns
+/// the lowest of their positions: what an answer joining their read models reflects at least.
+/// Without `min_position` it answers at once. A position this process saw committed is used when
+/// it answers the question; otherwise the checkpoint is read (another process's projector may be
+/// further, or none runs here).
+pub async fn reached(
+    projectors: &[&Projector],
+    min_position: Option<u64>,
+    timeout: Duration,
+) -> Result<u64, sqlx::Error> {
+    let give_up = tokio::time::Instant::now() + timeout;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let mut at = u64::MAX;
+        for p in projectors {
+            let known = p.known_position();
+            let position = match min_position {
+                Some(min) if known >= min => known,
+                None if known > 0 => known,
+                _ => p.position().await?,
+            };
+            at = at.min(position);
+        }
+        if min_position.is_none_or(|min| at >= min) || tokio::time::Instant::now() >= give_up {
+            return Ok(at);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// For a lookup by id that found nothing at position `at`: waits (giving up after `timeout`) until
+/// `projectors` caught up with the log as committed now, so that what was just written is found.
+/// Returns their new position, or `None` if they were already there (the thing does not exist).
+pub async fn caught_up(
+    store: &dyn EventStore,
+    projectors: &[&Projector],
+    at: u64,
+    timeout: Duration,
+) -> Result<Option<u64>, ProjectionError> {
+    // Committed, not only readable: what was just written may still sit above the watermark while
+    // other transactions run, and it must be waited for, not reported missing.
+    let head = store
+        .committed_head()
+        .await
+        .map_err(ProjectionError::Store)?;
+    if at >= head {
+        return Ok(None);
+    }
+    Ok(Some(reached(projectors, Some(head), timeout).await?))
 }
 
 /// Rebuilds `projection` from the whole log into fresh tables while the live ones keep answering,
@@ -369,14 +424,11 @@ pub async fn rebuild(
         .bind(&shadow)
         .execute(pool)
         .await?;
-    let total = u64::try_from(
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM events WHERE global_position < skyfly_watermark()",
-        )
-        .fetch_one(pool)
-        .await?,
-    )
-    .unwrap_or(0);
+    let total = store
+        .backlog(0)
+        .await
+        .map_err(ProjectionError::Store)?
+        .events;
     let mut done = 0u64;
     loop {
         let n = apply_batch(pool, store, projection, &schema, &shadow, 5_000).await?;

@@ -4,7 +4,9 @@ use chrono::Utc;
 use futures::StreamExt;
 use skyfly_domain::event::{Actor, Metadata, NewEvent, RecordedEvent};
 use skyfly_domain::ids::{CommandId, EventId};
-use skyfly_domain::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError, subscribe};
+use skyfly_domain::store::{
+    AppendOutcome, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError, subscribe,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -397,6 +399,164 @@ pub async fn a_tailing_subscriber_sees_every_event_once_in_order(store: Arc<dyn 
     );
 }
 
+/// An event of `kind` in the conversation `correlation`.
+fn in_conversation(kind: &str, n: u64, correlation: Uuid) -> NewEvent {
+    let mut e = event(kind, n);
+    e.metadata.correlation_id = correlation;
+    e
+}
+
+/// `read_filtered`: each condition alone and together, after a position, with a limit; no filter
+/// reads what `read_all` reads.
+pub async fn the_log_reads_filtered_by_type_stream_and_conversation(store: Arc<dyn EventStore>) {
+    let start = store.head_position().await.unwrap();
+    let tag = Uuid::new_v4().simple().to_string();
+    let (opened, moved) = (format!("Opened{tag}"), format!("Moved{tag}"));
+    let (a, b) = (stream("filter-a"), stream("filter-b"));
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+    store
+        .append(
+            &a,
+            ExpectedVersion::NoStream,
+            None,
+            vec![
+                in_conversation(&opened, 1, first),
+                in_conversation(&moved, 2, first),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .append(
+            &b,
+            ExpectedVersion::NoStream,
+            None,
+            vec![in_conversation(&opened, 3, second)],
+        )
+        .await
+        .unwrap();
+    let last = store
+        .append(
+            &a,
+            ExpectedVersion::Exact(2),
+            None,
+            vec![in_conversation(&moved, 4, second)],
+        )
+        .await
+        .unwrap()
+        .appended()
+        .last_position;
+    final_head(&store, last).await;
+    let numbers = |events: Vec<RecordedEvent>| -> Vec<u64> {
+        assert!(
+            events
+                .windows(2)
+                .all(|w| w[0].global_position < w[1].global_position),
+            "in log order"
+        );
+        events
+            .iter()
+            .map(|e| e.payload["n"].as_u64().unwrap())
+            .collect()
+    };
+    let read = |filter: LogFilter, after: u64, limit: usize| {
+        let store = Arc::clone(&store);
+        async move { store.read_filtered(after, limit, &filter).await.unwrap() }
+    };
+    let everything = read(LogFilter::default(), start, 100).await;
+    let ids = |events: &[RecordedEvent]| events.iter().map(|e| e.event_id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&everything),
+        ids(&store.read_all(start, 100).await.unwrap()),
+        "no filter reads the log"
+    );
+    let of_type = |t: &str| LogFilter {
+        event_type: Some(t.to_owned()),
+        ..LogFilter::default()
+    };
+    let of_stream = |s: &str| LogFilter {
+        stream_id: Some(s.to_owned()),
+        ..LogFilter::default()
+    };
+    let of_conversation = |c: Uuid| LogFilter {
+        correlation_id: Some(c),
+        ..LogFilter::default()
+    };
+    assert_eq!(numbers(read(of_type(&opened), start, 100).await), [1, 3]);
+    assert_eq!(numbers(read(of_stream(&a), start, 100).await), [1, 2, 4]);
+    assert_eq!(numbers(read(of_stream(&b), start, 100).await), [3]);
+    assert_eq!(numbers(read(of_conversation(first), 0, 100).await), [1, 2]);
+    assert_eq!(numbers(read(of_conversation(second), 0, 100).await), [3, 4]);
+    let all_three = LogFilter {
+        event_type: Some(moved.clone()),
+        stream_id: Some(a.clone()),
+        correlation_id: Some(second),
+    };
+    assert_eq!(numbers(read(all_three, start, 100).await), [4]);
+    let moved_in_a = LogFilter {
+        event_type: Some(moved.clone()),
+        ..of_stream(&a)
+    };
+    assert_eq!(numbers(read(moved_in_a, start, 100).await), [2, 4]);
+    // Paging: the limit counts matching events; a page's last position is the next cursor.
+    let page = read(of_stream(&a), start, 2).await;
+    let cursor = page.last().unwrap().global_position;
+    assert_eq!(numbers(page), [1, 2], "limit is honoured");
+    assert_eq!(numbers(read(of_stream(&a), cursor, 2).await), [4]);
+    assert_eq!(
+        numbers(read(of_stream(&a), last, 100).await),
+        Vec::<u64>::new()
+    );
+    assert!(
+        read(of_type("NoSuchType"), 0, 100).await.is_empty(),
+        "a filter nothing passes"
+    );
+}
+
+/// `backlog`: how many readable events lie after a position, and the oldest one's time (the
+/// earliest recorded, which need not be the first in the log).
+pub async fn the_backlog_counts_readable_events_after_a_position(store: Arc<dyn EventStore>) {
+    let start = store.head_position().await.unwrap();
+    assert_eq!(
+        store.backlog(start).await.unwrap(),
+        Backlog::default(),
+        "nothing after the head"
+    );
+    let s = stream("backlog");
+    let mut older = event("Late", 2);
+    older.recorded_at = Utc::now() - chrono::Duration::hours(1);
+    let (one, two, three) = (event("First", 1), older, event("Last", 3));
+    let (t_two, t_three) = (two.recorded_at, three.recorded_at);
+    let last = store
+        .append(&s, ExpectedVersion::NoStream, None, vec![one, two, three])
+        .await
+        .unwrap()
+        .appended()
+        .last_position;
+    final_head(&store, last).await;
+    let mine = store.read_stream(&s, 0).await.unwrap();
+    let micros = |b: Backlog| (b.events, b.oldest_recorded_at.map(|t| t.timestamp_micros()));
+    assert_eq!(
+        micros(store.backlog(start).await.unwrap()),
+        (3, Some(t_two.timestamp_micros()))
+    );
+    assert_eq!(
+        micros(store.backlog(mine[0].global_position).await.unwrap()),
+        (2, Some(t_two.timestamp_micros()))
+    );
+    assert_eq!(
+        micros(store.backlog(mine[1].global_position).await.unwrap()),
+        (1, Some(t_three.timestamp_micros()))
+    );
+    assert_eq!(store.backlog(last).await.unwrap(), Backlog::default());
+    let whole = store.read_all(0, 1_000_000).await.unwrap();
+    assert_eq!(
+        store.backlog(0).await.unwrap().events,
+        whole.len() as u64,
+        "the backlog from the start is the readable log's size"
+    );
+}
+
 /// Runs the whole contract against stores made by `make` (a fresh store each time).
 #[macro_export]
 macro_rules! event_store_contract {
@@ -431,6 +591,16 @@ macro_rules! event_store_contract {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_tailing_subscriber_sees_every_event_once_in_order() {
             $crate::contract::a_tailing_subscriber_sees_every_event_once_in_order($make.await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn the_log_reads_filtered_by_type_stream_and_conversation() {
+            $crate::contract::the_log_reads_filtered_by_type_stream_and_conversation($make.await)
+                .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn the_backlog_counts_readable_events_after_a_position() {
+            $crate::contract::the_backlog_counts_readable_events_after_a_position($make.await)
                 .await;
         }
     };

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use skyfly_domain::event::RecordedEvent;
-use skyfly_projections::flights::FlightAvailability;
+use skyfly_projections::flights::FlightAvailabilityProjection as FlightAvailability;
 use skyfly_projections::runtime::{Projection, apply_batch, install};
 use skyfly_projections::{Projector, rebuild};
 use skyfly_tests::app::TestApp;

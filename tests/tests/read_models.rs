@@ -234,11 +234,12 @@ async fn a_read_model_built_with_another_definition_is_rebuilt_on_start() {
     let projector = Arc::new(skyfly_projections::Projector::new(
         app.pool.clone(),
         Arc::clone(app.state.bus.store()),
-        Arc::new(skyfly_projections::flights::FlightAvailability),
+        Arc::new(skyfly_projections::flights::FlightAvailabilityProjection),
     ));
     let task = tokio::spawn(Arc::clone(&projector).run());
-    let current =
-        skyfly_projections::runtime::definition(&skyfly_projections::flights::FlightAvailability);
+    let current = skyfly_projections::runtime::definition(
+        &skyfly_projections::flights::FlightAvailabilityProjection,
+    );
     eventually(Duration::from_secs(20), "the rebuild", || async {
         let (definition, rows): (Option<String>, i64) = sqlx::query_as(
             "SELECT definition, (SELECT count(*) FROM flight_availability) FROM projection_checkpoints \

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use skyfly_domain::event::RecordedEvent;
-use sqlx::Row;
+use skyfly_domain::store::{EventStore, LogFilter};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,41 +33,23 @@ pub struct EventPage {
     pub next_cursor: Option<u64>,
 }
 
-fn envelope(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, ApiError> {
-    let metadata: serde_json::Value = row.try_get("metadata")?;
-    Ok(RecordedEvent {
-        event_id: skyfly_domain::ids::EventId(row.try_get("event_id")?),
-        stream_id: row.try_get("stream_id")?,
-        stream_version: u64::try_from(row.try_get::<i64, _>("stream_version")?).unwrap_or(0),
-        global_position: u64::try_from(row.try_get::<i64, _>("global_position")?).unwrap_or(0),
-        event_type: row.try_get("event_type")?,
-        schema_version: u32::try_from(row.try_get::<i32, _>("schema_version")?).unwrap_or(0),
-        payload: row.try_get("payload")?,
-        metadata: serde_json::from_value(metadata).map_err(ApiError::internal)?,
-        recorded_at: row.try_get("recorded_at")?,
-    })
-}
-
-/// One page of the log (final positions only), filtered. Shared by the API and the CLI.
-pub async fn page(pool: &sqlx::PgPool, filter: &EventFilter) -> Result<EventPage, ApiError> {
-    let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 1000));
+/// One page of the log (final positions only), filtered, read through the event-store port.
+/// Shared by the API and the CLI.
+pub async fn page(store: &dyn EventStore, filter: &EventFilter) -> Result<EventPage, ApiError> {
+    let limit = filter.limit.unwrap_or(100).clamp(1, 1000) as usize;
     let after = filter.after.or(filter.cursor).unwrap_or(0);
-    let rows = sqlx::query(
-        "SELECT global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at \
-         FROM events WHERE global_position > $1 AND global_position < skyfly_watermark() \
-         AND ($2::text IS NULL OR event_type = $2) AND ($3::text IS NULL OR stream_id = $3) \
-         AND ($4::uuid IS NULL OR (metadata ->> 'correlation_id')::uuid = $4) \
-         ORDER BY global_position LIMIT $5",
-    )
-    .bind(i64::try_from(after).unwrap_or(i64::MAX))
-    .bind(&filter.event_type)
-    .bind(&filter.stream)
-    .bind(filter.correlation_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let events = rows.iter().map(envelope).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = (events.len() as i64 == limit)
+    let events = store
+        .read_filtered(
+            after,
+            limit,
+            &LogFilter {
+                event_type: filter.event_type.clone(),
+                stream_id: filter.stream.clone(),
+                correlation_id: filter.correlation_id,
+            },
+        )
+        .await?;
+    let next_cursor = (events.len() == limit)
         .then(|| events.last().map(|e| e.global_position))
         .flatten();
     Ok(EventPage {
@@ -83,7 +65,9 @@ pub async fn events(
     Staff(_caller): Staff,
     Query(filter): Query<EventFilter>,
 ) -> Result<Response, ApiError> {
-    Ok(crate::routes::json_ok(&page(&state.pool, &filter).await?))
+    Ok(crate::routes::json_ok(
+        &page(state.bus.store().as_ref(), &filter).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}/events", tag = "bookings", security(("bearer" = [])),

@@ -405,53 +405,37 @@ const BOOKING_READ_MODELS: [&str; 2] = [
     <BookingSaga as skyfly_projections::documents::DocumentModel>::TABLE,
 ];
 
-/// Reads the booking view row; `None` if the read model has no such booking.
+/// Reads the booking view row with its saga's document; `None` if the read model has no such
+/// booking.
 async fn booking_row(state: &AppState, id: Uuid) -> Result<Option<(Uuid, BookingView)>, ApiError> {
-    use sqlx::Row;
-    let Some(r) = sqlx::query(
-        "SELECT b.locator, b.customer_id, b.status, b.flight_id, b.cabin, b.passengers, b.price_amount, b.currency, \
-                b.miles_redeemed, b.miles_awarded, b.ticket_numbers, b.failure_step, b.failure_reason, b.version, s.doc AS saga \
-         FROM booking_view b LEFT JOIN saga_view s ON s.id = b.booking_id::text WHERE b.booking_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?
-    else {
+    let Some(found) = skyfly_projections::bookings::get(&state.pool, id).await? else {
         return Ok(None);
     };
-    let currency = skyfly_domain::Currency::parse(r.try_get::<String, _>("currency")?.trim())
-        .map_err(ApiError::internal)?;
-    let saga: Option<BookingSaga> = r
-        .try_get::<Option<serde_json::Value>, _>("saga")?
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let (payment_id, timeline) = saga_part(saga.as_ref());
-    let unsigned = |name: &str| -> Result<u64, ApiError> {
-        Ok(u64::try_from(r.try_get::<i64, _>(name)?).unwrap_or(0))
-    };
+    let r = found.booking;
+    let currency = skyfly_domain::Currency::parse(r.currency.trim()).map_err(ApiError::internal)?;
+    let (payment_id, timeline) = saga_part(found.saga.as_ref());
+    let unsigned = |n: i64| u64::try_from(n).unwrap_or(0);
     let failure = r
-        .try_get::<Option<String>, _>("failure_step")?
-        .zip(r.try_get::<Option<String>, _>("failure_reason")?)
+        .failure_step
+        .zip(r.failure_reason)
         .map(|(step, reason)| FailureView { step, reason });
     let view = BookingView {
         booking_id: id,
-        locator: r.try_get("locator")?,
-        status: r.try_get("status")?,
-        flight_id: r.try_get("flight_id")?,
-        cabin: r.try_get("cabin")?,
-        passengers: serde_json::from_value(r.try_get("passengers")?).map_err(ApiError::internal)?,
-        price: skyfly_domain::Money::new(r.try_get("price_amount")?, currency).into(),
+        locator: r.locator,
+        status: r.status,
+        flight_id: r.flight_id,
+        cabin: r.cabin,
+        passengers: serde_json::from_value(r.passengers).map_err(ApiError::internal)?,
+        price: skyfly_domain::Money::new(r.price_amount, currency).into(),
         payment_id,
-        miles_awarded: unsigned("miles_awarded")?,
-        miles_redeemed: unsigned("miles_redeemed")?,
-        ticket_numbers: serde_json::from_value(r.try_get("ticket_numbers")?)
-            .map_err(ApiError::internal)?,
+        miles_awarded: unsigned(r.miles_awarded),
+        miles_redeemed: unsigned(r.miles_redeemed),
+        ticket_numbers: serde_json::from_value(r.ticket_numbers).map_err(ApiError::internal)?,
         failure,
         saga: timeline,
-        version: unsigned("version")?,
+        version: unsigned(r.version),
     };
-    Ok(Some((r.try_get("customer_id")?, view)))
+    Ok(Some((r.customer_id, view)))
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}", tag = "bookings", security(("bearer" = [])),

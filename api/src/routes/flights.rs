@@ -262,21 +262,6 @@ pub struct AvailabilityQuery {
     pub min_position: Option<u64>,
 }
 
-type AvailabilityRow = (
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    i32,
-    i32,
-    i32,
-    i32,
-    i64,
-    String,
-);
-
 /// Seats per cabin from the `flight_availability` read model (the flight's write-side view, with
 /// its version for `If-Match`, is `GET /flights/{flight_id}`).
 #[utoipa::path(get, path = "/api/v1/flights/{flight_id}/availability", tag = "flights",
@@ -290,46 +275,39 @@ pub async fn availability(
     use crate::routes::queries::{caught_up, positions, with_position};
     let id = parse_flight_id(&flight_id).map_err(|_| ApiError::not_found("flight"))?;
     let names = [skyfly_projections::flights::NAME];
-    let query = || {
-        sqlx::query_as::<_, AvailabilityRow>(
-            "SELECT cabin, flight_number, origin, destination, departure, arrival, capacity, available, held, sold, \
-             fare_amount, currency FROM flight_availability WHERE flight_id = $1 ORDER BY cabin",
-        )
-        .bind(id.to_string())
-        .fetch_all(&state.pool)
-    };
+    let flight = id.to_string();
     let mut at = positions(&state, &names, q.min_position).await?;
-    let mut rows = query().await?;
+    let mut rows = skyfly_projections::flights::availability(&state.pool, &flight).await?;
     if rows.is_empty()
         && let Some(now) = caught_up(&state, &names, at).await?
     {
         at = now;
-        rows = query().await?;
+        rows = skyfly_projections::flights::availability(&state.pool, &flight).await?;
     }
     let Some(first) = rows.first() else {
         return Err(ApiError::not_found("flight"));
     };
     let mut view = AvailabilityView {
-        flight_id: id.to_string(),
-        flight_number: first.1.clone(),
-        origin: first.2.trim().to_owned(),
-        destination: first.3.trim().to_owned(),
-        departure: first.4,
-        arrival: first.5,
+        flight_id: flight.clone(),
+        flight_number: first.flight_number.clone(),
+        origin: first.origin.trim().to_owned(),
+        destination: first.destination.trim().to_owned(),
+        departure: first.departure,
+        arrival: first.arrival,
         cabins: BTreeMap::new(),
     };
     let seats = |n: i32| u32::try_from(n).unwrap_or(0);
-    for (cabin, .., capacity, available, held, sold, fare, currency) in rows {
+    for row in rows {
         let currency =
-            skyfly_domain::Currency::parse(currency.trim()).map_err(ApiError::internal)?;
+            skyfly_domain::Currency::parse(row.currency.trim()).map_err(ApiError::internal)?;
         view.cabins.insert(
-            cabin,
+            row.cabin,
             CabinView {
-                capacity: seats(capacity),
-                available: seats(available),
-                held: seats(held),
-                sold: seats(sold),
-                fare: skyfly_domain::Money::new(fare, currency).into(),
+                capacity: seats(row.capacity),
+                available: seats(row.available),
+                held: seats(row.held),
+                sold: seats(row.sold),
+                fare: skyfly_domain::Money::new(row.fare_amount, currency).into(),
             },
         );
     }

@@ -272,43 +272,31 @@ pub async fn my_history(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     let id = customer_account(&caller)?;
-    let limit = i64::from(q.limit.unwrap_or(100).clamp(1, 500));
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let names = [skyfly_projections::loyalty::NAME];
-    let query = || {
-        sqlx::query_as::<_, (String, i64, Option<Uuid>, DateTime<Utc>, i64)>(
-            "SELECT kind, miles, booking_id, at, global_position FROM loyalty_history \
-             WHERE account_id = $1 AND global_position > $2 ORDER BY global_position LIMIT $3",
-        )
-        .bind(id.0)
-        .bind(q.cursor.map_or(0, |c| i64::try_from(c).unwrap_or(i64::MAX)))
-        .bind(limit)
-        .fetch_all(&state.pool)
-    };
+    let after = q.cursor.unwrap_or(0);
     let mut at = positions(&state, &names, q.min_position).await?;
-    let mut rows = query().await?;
-    if rows.is_empty()
+    let mut page = skyfly_projections::loyalty::history(&state.pool, id.0, after, limit).await?;
+    if page.rows.is_empty()
         && q.cursor.is_none()
         && let Some(now) = caught_up(&state, &names, at).await?
     {
         at = now;
-        rows = query().await?;
+        page = skyfly_projections::loyalty::history(&state.pool, id.0, after, limit).await?;
     }
-    if rows.is_empty() && q.cursor.is_none() {
+    if page.rows.is_empty() && q.cursor.is_none() {
         return Err(ApiError::not_found("loyalty account"));
     }
-    let next_cursor = if rows.len() as i64 == limit {
-        rows.last().map(|r| u64::try_from(r.4).unwrap_or(0))
-    } else {
-        None
-    };
-    let entries = rows
+    let next_cursor = page.next_cursor;
+    let entries = page
+        .rows
         .into_iter()
-        .map(|(kind, miles, booking_id, at, position)| HistoryEntry {
-            kind,
-            miles,
-            booking_id,
-            at,
-            global_position: u64::try_from(position).unwrap_or(0),
+        .map(|r| HistoryEntry {
+            kind: r.kind,
+            miles: r.miles,
+            booking_id: r.booking_id,
+            at: r.at,
+            global_position: u64::try_from(r.global_position).unwrap_or(0),
         })
         .collect();
     Ok(with_position(

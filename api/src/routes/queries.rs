@@ -25,6 +25,27 @@ pub(crate) async fn position(
     positions(state, &[name], min_position).await
 }
 
+/// How long a query waits for a read model to reach the position it asks for.
+const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
+
+/// The projectors of the named read models.
+fn projectors<'s>(
+    state: &'s AppState,
+    names: &[&str],
+) -> Result<Vec<&'s skyfly_projections::Projector>, ApiError> {
+    names
+        .iter()
+        .map(|name| {
+            state
+                .projectors
+                .iter()
+                .find(|p| p.name() == *name)
+                .map(AsRef::as_ref)
+                .ok_or_else(|| ApiError::internal(format!("no projector {name}")))
+        })
+        .collect()
+}
+
 /// Waits until every named read model reached `min_position` (at most 5 s); returns the lowest
 /// of their positions (what the answer, which joins them, reflects at least).
 pub(crate) async fn positions(
@@ -32,37 +53,8 @@ pub(crate) async fn positions(
     names: &[&str],
     min_position: Option<u64>,
 ) -> Result<u64, ApiError> {
-    let projectors = names
-        .iter()
-        .map(|name| {
-            state
-                .projectors
-                .iter()
-                .find(|p| p.name() == *name)
-                .ok_or_else(|| ApiError::internal(format!("no projector {name}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let give_up = tokio::time::Instant::now() + Duration::from_secs(5);
-    let mut pause = Duration::from_millis(2);
-    loop {
-        let mut at = u64::MAX;
-        for p in &projectors {
-            // What this process saw committed is enough if it answers the question; else ask
-            // (another process's projector may be further, or none runs here).
-            let known = p.known_position();
-            let position = match min_position {
-                Some(min) if known >= min => known,
-                None if known > 0 => known,
-                _ => p.position().await?,
-            };
-            at = at.min(position);
-        }
-        if min_position.is_none_or(|min| at >= min) || tokio::time::Instant::now() >= give_up {
-            return Ok(at);
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(100));
-    }
+    let projectors = projectors(state, names)?;
+    Ok(skyfly_projections::runtime::reached(&projectors, min_position, READ_YOUR_WRITES).await?)
 }
 
 /// For a lookup by id that found nothing: waits (at most 5 s) until the read models have caught up
@@ -73,13 +65,14 @@ pub(crate) async fn caught_up(
     names: &[&str],
     at: u64,
 ) -> Result<Option<u64>, ApiError> {
-    // Committed, not only readable: what was just written may still sit above the watermark while
-    // other transactions run, and it must be waited for, not reported missing.
-    let head = skyfly_domain::store::EventStore::committed_head(state.bus.store().as_ref()).await?;
-    if at >= head {
-        return Ok(None);
-    }
-    Ok(Some(positions(state, names, Some(head)).await?))
+    let projectors = projectors(state, names)?;
+    Ok(skyfly_projections::runtime::caught_up(
+        state.bus.store().as_ref(),
+        &projectors,
+        at,
+        READ_YOUR_WRITES,
+    )
+    .await?)
 }
 
 pub(crate) fn with_position(mut response: Response, position: u64) -> Response {
@@ -123,19 +116,6 @@ pub struct SearchResult {
     pub flights: Vec<FlightOffer>,
 }
 
-type OfferRow = (
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    String,
-    i32,
-    i64,
-    String,
-);
-
 #[utoipa::path(get, path = "/api/v1/flights/search", tag = "flights", params(SearchParams),
     responses((status = 200, body = SearchResult), (status = 422, body = Problem)))]
 pub async fn search(
@@ -147,39 +127,22 @@ pub async fn search(
         return Err(ApiError::field("passengers", "invalid_field", "1 to 9"));
     }
     let at = position(&state, skyfly_projections::flights::NAME, p.min_position).await?;
-    let day_start = p
-        .date
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc())
-        .ok_or_else(|| ApiError::field("date", "invalid_field", "not a date"))?;
-    let rows: Vec<OfferRow> = sqlx::query_as(
-        "SELECT flight_id, flight_number, origin, destination, departure, arrival, cabin, available, fare_amount, currency \
-         FROM flight_availability WHERE origin = $1 AND destination = $2 AND departure >= $3 AND departure < $3 + interval '1 day' \
-         AND ($4::text IS NULL OR cabin = $4) AND available >= $5 ORDER BY departure, flight_id, cabin LIMIT 200",
+    let rows = skyfly_projections::flights::search(
+        &state.pool,
+        &skyfly_projections::flights::FlightSearch {
+            origin: p.origin,
+            destination: p.destination,
+            date: p.date,
+            cabin: p.cabin,
+            seats: passengers,
+        },
     )
-    .bind(p.origin.to_uppercase())
-    .bind(p.destination.to_uppercase())
-    .bind(day_start)
-    .bind(p.cabin.map(Cabin::as_str))
-    .bind(i32::try_from(passengers).unwrap_or(1))
-    .fetch_all(&state.pool)
     .await?;
     let mut flights = Vec::with_capacity(rows.len());
-    for (
-        flight_id,
-        flight_number,
-        origin,
-        destination,
-        departure,
-        arrival,
-        cabin,
-        available,
-        fare,
-        currency,
-    ) in rows
-    {
-        let currency = skyfly_domain::Currency::parse(&currency).map_err(ApiError::internal)?;
-        let base = skyfly_domain::Money::new(fare, currency);
+    for row in rows {
+        let currency =
+            skyfly_domain::Currency::parse(row.currency.trim()).map_err(ApiError::internal)?;
+        let base = skyfly_domain::Money::new(row.fare_amount, currency);
         let fare = base
             .checked_mul(i64::from(passengers))
             .map_err(ApiError::internal)?;
@@ -187,14 +150,14 @@ pub async fn search(
             .checked_add(skyfly_domain::pricing::taxes_on(fare).map_err(ApiError::internal)?)
             .map_err(ApiError::internal)?;
         flights.push(FlightOffer {
-            flight_id,
-            flight_number,
-            origin: origin.trim().to_owned(),
-            destination: destination.trim().to_owned(),
-            departure,
-            arrival,
-            cabin,
-            seats_available: available,
+            flight_id: row.flight_id,
+            flight_number: row.flight_number,
+            origin: row.origin.trim().to_owned(),
+            destination: row.destination.trim().to_owned(),
+            departure: row.departure,
+            arrival: row.arrival,
+            cabin: row.cabin,
+            seats_available: row.available,
             price: total.into(),
         });
     }
@@ -234,30 +197,15 @@ pub async fn places(
     if q.is_empty() || q.len() > 100 {
         return Err(ApiError::field("q", "invalid_field", "1 to 100 characters"));
     }
-    let pattern = format!(
-        "{}%",
-        q.to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT code, name, city, country, time_zone FROM airports \
-         WHERE lower(code) LIKE $1 OR lower(city) LIKE $1 OR lower(name) LIKE $1 \
-         ORDER BY (lower(code) = $2) DESC, code LIMIT 50",
-    )
-    .bind(&pattern)
-    .bind(q.to_lowercase())
-    .fetch_all(&state.pool)
-    .await?;
-    let places = rows
+    let places = skyfly_projections::places::search(&state.pool, q)
+        .await?
         .into_iter()
-        .map(|(code, name, city, country, time_zone)| Place {
-            code: code.trim().to_owned(),
-            name,
-            city,
-            country,
-            time_zone,
+        .map(|row| Place {
+            code: row.code.trim().to_owned(),
+            name: row.name,
+            city: row.city,
+            country: row.country,
+            time_zone: row.time_zone,
         })
         .collect();
     // Reference data: always complete; its position is the log's.
@@ -381,49 +329,38 @@ pub async fn bookings(
     } else {
         Some(caller.user_id.0)
     };
-    let limit = i64::from(f.limit.unwrap_or(50).clamp(1, 200));
     let at = position(&state, skyfly_projections::bookings::NAME, f.min_position).await?;
-    let rows = sqlx::query(
-        "SELECT booking_id, locator, status, flight_id, cabin, passengers, price_amount, currency, miles_redeemed, \
-         ticket_numbers, failure_step, failure_reason, requested_at, placed_position FROM booking_view \
-         WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2) \
-         AND ($3::text IS NULL OR flight_id = $3) AND ($4::bigint IS NULL OR placed_position < $4) \
-         ORDER BY placed_position DESC LIMIT $5",
+    let page = skyfly_projections::bookings::list(
+        &state.pool,
+        &skyfly_projections::bookings::BookingFilter {
+            customer_id: customer,
+            status: f.status,
+            flight_id: if caller.is_staff() { f.flight_id } else { None },
+            before: f.cursor,
+            limit: f.limit.unwrap_or(50).clamp(1, 200),
+        },
     )
-    .bind(customer)
-    .bind(&f.status)
-    .bind(if caller.is_staff() { f.flight_id.clone() } else { None })
-    .bind(f.cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
-    .bind(limit)
-    .fetch_all(&state.pool)
     .await?;
-    use sqlx::Row;
-    let mut bookings = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for r in &rows {
-        let currency = skyfly_domain::Currency::parse(r.try_get::<String, _>("currency")?.trim())
-            .map_err(ApiError::internal)?;
-        last = Some(u64::try_from(r.try_get::<i64, _>("placed_position")?).unwrap_or(0));
+    let mut bookings = Vec::with_capacity(page.rows.len());
+    for r in page.rows {
+        let currency =
+            skyfly_domain::Currency::parse(r.currency.trim()).map_err(ApiError::internal)?;
         bookings.push(BookingSummary {
-            booking_id: r.try_get("booking_id")?,
-            locator: r.try_get("locator")?,
-            status: r.try_get("status")?,
-            flight_id: r.try_get("flight_id")?,
-            cabin: r.try_get("cabin")?,
-            passengers: r.try_get("passengers")?,
-            price: skyfly_domain::Money::new(r.try_get("price_amount")?, currency).into(),
-            miles_redeemed: r.try_get("miles_redeemed")?,
-            ticket_numbers: r.try_get("ticket_numbers")?,
-            failure_step: r.try_get("failure_step")?,
-            failure_reason: r.try_get("failure_reason")?,
-            requested_at: r.try_get("requested_at")?,
+            booking_id: r.booking_id,
+            locator: r.locator,
+            status: r.status,
+            flight_id: r.flight_id,
+            cabin: r.cabin,
+            passengers: r.passengers,
+            price: skyfly_domain::Money::new(r.price_amount, currency).into(),
+            miles_redeemed: r.miles_redeemed,
+            ticket_numbers: r.ticket_numbers,
+            failure_step: r.failure_step,
+            failure_reason: r.failure_reason,
+            requested_at: r.requested_at,
         });
     }
-    let next_cursor = if rows.len() as i64 == limit {
-        last
-    } else {
-        None
-    };
+    let next_cursor = page.next_cursor;
     Ok(with_position(
         crate::routes::json_ok(&BookingList {
             bookings,
@@ -458,19 +395,6 @@ pub struct PaymentList {
     pub payments: Vec<PaymentSummary>,
 }
 
-type PaymentRow = (
-    uuid::Uuid,
-    uuid::Uuid,
-    String,
-    i64,
-    String,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 #[utoipa::path(get, path = "/api/v1/payments", tag = "payments", security(("bearer" = [])), params(PaymentFilter),
     responses((status = 200, body = PaymentList), (status = 404, body = Problem)))]
 pub async fn payments(
@@ -484,41 +408,24 @@ pub async fn payments(
             .await?;
     }
     let at = position(&state, skyfly_projections::payments::NAME, f.min_position).await?;
-    let rows: Vec<PaymentRow> = sqlx::query_as(
-        "SELECT payment_id, booking_id, status, amount, currency, captured, refunded, card_brand, card_last4, decline_reason \
-         FROM payment_view WHERE booking_id = $1 ORDER BY created_at",
-    )
-    .bind(f.booking_id)
-    .fetch_all(&state.pool)
-    .await?;
+    let rows = skyfly_projections::payments::by_booking(&state.pool, f.booking_id).await?;
     let mut payments = Vec::with_capacity(rows.len());
-    for (
-        payment_id,
-        booking_id,
-        status,
-        amount,
-        currency,
-        captured,
-        refunded,
-        brand,
-        last4,
-        decline_reason,
-    ) in rows
-    {
+    for r in rows {
         let currency =
-            skyfly_domain::Currency::parse(currency.trim()).map_err(ApiError::internal)?;
+            skyfly_domain::Currency::parse(r.currency.trim()).map_err(ApiError::internal)?;
         let money = |a: i64| MoneyDto::from(skyfly_domain::Money::new(a, currency));
         payments.push(PaymentSummary {
-            payment_id,
-            booking_id,
-            status,
-            amount: money(amount),
-            captured: money(captured),
-            refunded: money(refunded),
-            card: brand
-                .zip(last4)
+            payment_id: r.payment_id,
+            booking_id: r.booking_id,
+            status: r.status,
+            amount: money(r.amount),
+            captured: money(r.captured),
+            refunded: money(r.refunded),
+            card: r
+                .card_brand
+                .zip(r.card_last4)
                 .map(|(brand, last4)| crate::routes::payments::CardView { brand, last4 }),
-            decline_reason,
+            decline_reason: r.decline_reason,
         });
     }
     Ok(with_position(

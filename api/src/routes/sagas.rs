@@ -250,30 +250,22 @@ pub async fn list(
             format!("one of {}", STATUSES.join(", ")),
         ));
     }
-    let limit = i64::from(filter.limit.unwrap_or(50).clamp(1, 200));
     let at = positions(&state, &[READ_MODEL], filter.min_position).await?;
-    let rows = sqlx::query(&format!(
-        "SELECT id, version, first_position, doc FROM {READ_MODEL} \
-         WHERE ($1::text IS NULL OR status = $1) AND ($2::bigint IS NULL OR first_position < $2) \
-         ORDER BY first_position DESC LIMIT $3"
-    ))
-    .bind(&filter.status)
-    .bind(filter.cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
-    .bind(limit)
-    .fetch_all(&state.pool)
+    let page = documents::list::<BookingSaga>(
+        &state.pool,
+        &documents::DocumentFilter {
+            status: filter.status,
+            before: filter.cursor,
+            limit: filter.limit.unwrap_or(50).clamp(1, 200),
+        },
+    )
     .await?;
-    let mut sagas = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for row in &rows {
-        let d = documents::stored::<BookingSaga>(row)?;
-        last = Some(d.first_position);
-        sagas.extend(SagaView::of(&d.state, d.version));
-    }
-    let next_cursor = if rows.len() as i64 == limit {
-        last
-    } else {
-        None
-    };
+    let sagas = page
+        .rows
+        .iter()
+        .filter_map(|d| SagaView::of(&d.state, d.version))
+        .collect();
+    let next_cursor = page.next_cursor;
     Ok(with_position(json_ok(&SagaList { sagas, next_cursor }), at))
 }
 

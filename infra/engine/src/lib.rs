@@ -203,22 +203,7 @@ impl Engine {
 /// Airport reference data is always present: upserted from the embedded list on every start.
 async fn load_airports(pool: &PgPool) -> Result<BTreeMap<Iata, Airport>, sqlx::Error> {
     let airports = skyfly_fixtures::airports::airports();
-    let mut tx = pool.begin().await?;
-    for a in &airports {
-        sqlx::query(
-            "INSERT INTO airports (code, name, city, country, time_zone) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city = EXCLUDED.city, \
-             country = EXCLUDED.country, time_zone = EXCLUDED.time_zone",
-        )
-        .bind(a.code.as_str())
-        .bind(&a.name)
-        .bind(&a.city)
-        .bind(&a.country)
-        .bind(&a.time_zone)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    skyfly_projections::places::upsert(pool, &airports).await?;
     Ok(airports.into_iter().map(|a| (a.code, a)).collect())
 }
 

@@ -11,12 +11,12 @@ use std::sync::Arc;
 /// Every read model the engine maintains.
 pub fn read_models() -> Vec<Arc<dyn Projection>> {
     vec![
-        Arc::new(skyfly_projections::flights::FlightAvailability),
-        Arc::new(skyfly_projections::bookings::BookingView),
-        Arc::new(skyfly_projections::payments::PaymentView),
-        Arc::new(skyfly_projections::documents::SagaView::default()),
-        Arc::new(skyfly_projections::documents::LoyaltyAccounts::default()),
-        Arc::new(skyfly_projections::loyalty::LoyaltyHistory),
+        Arc::new(skyfly_projections::flights::FlightAvailabilityProjection),
+        Arc::new(skyfly_projections::bookings::BookingProjection),
+        Arc::new(skyfly_projections::payments::PaymentProjection),
+        Arc::new(skyfly_projections::documents::SagaProjection::default()),
+        Arc::new(skyfly_projections::documents::LoyaltyAccountProjection::default()),
+        Arc::new(skyfly_projections::loyalty::LoyaltyHistoryProjection),
     ]
 }
 

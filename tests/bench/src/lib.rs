@@ -776,7 +776,7 @@ async fn rebuild_suite(pool: &PgPool, events: u64, out: &mut Report) -> anyhow::
     }
     let generated = t.elapsed();
     let total = skyfly_infra::baseline::count_events(pool).await?;
-    let projection = skyfly_projections::flights::FlightAvailability;
+    let projection = skyfly_projections::flights::FlightAvailabilityProjection;
     skyfly_projections::runtime::install(pool, &projection).await?;
     let t = Instant::now();
     let rebuilt =
