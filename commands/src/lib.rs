@@ -2,7 +2,8 @@
 //!
 //! **Owns** command handling: load an aggregate (fold its stream), decide, append with the expected
 //! version, re-decide on a version conflict where the command allows it; command-id deduplication;
-//! the per-process aggregate cache; and (later) the process managers that drive the booking saga.
+//! the per-process aggregate cache; and the process manager that drives the booking saga
+//! ([`process`]: [`ProcessManager`]).
 //!
 //! **Must not depend on** `skyfly-infra`, `skyfly-projections` or `skyfly-api`, nor on sqlx/axum: it
 //! talks to the event store and the clock only through the domain's ports.
@@ -14,7 +15,7 @@
 
 mod bus;
 mod cache;
-pub mod process_manager;
+pub mod process;
 
 pub use bus::{CommandBus, CommandError, Envelope, Executed};
-pub use process_manager::ProcessManager;
+pub use process::{DriveError, PROCESS, ProcessManager};
