@@ -6,6 +6,7 @@
 //! domain" apart from "failed to record". Under it: command handling (load an aggregate, decide,
 //! append with the expected version, re-decide on a conflict; command-id deduplication; the
 //! per-process aggregate cache) and the process managers that drive the booking saga.
+//! The process manager that drives the booking saga is [`process`] ([`ProcessManager`]).
 //!
 //! **Must not depend on** `skyfly-infra`, `skyfly-projections` or `skyfly-api`, nor on sqlx/axum:
 //! it talks to the event store, the clock, the card processor, the credentials and the read
@@ -24,7 +25,7 @@ mod application;
 mod bus;
 mod cache;
 mod error;
-pub mod process_manager;
+pub mod process;
 
 pub mod booking;
 pub mod events;
@@ -38,4 +39,4 @@ pub mod testing;
 pub use application::{Application, Call, Caller};
 pub use bus::{CommandBus, CommandError, Envelope, Executed};
 pub use error::{DomainRefusal, Refusal, RefusalKind, UseCaseError, UseCaseResult};
-pub use process_manager::ProcessManager;
+pub use process::{DriveError, PROCESS, ProcessManager};

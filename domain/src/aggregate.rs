@@ -43,6 +43,13 @@ pub fn stream_id<A: Aggregate>(id: impl std::fmt::Display) -> String {
     format!("{}-{}", A::CATEGORY, id)
 }
 
+/// The id of the instance of `A` whose stream this is: the inverse of [`stream_id`]
+/// (`"flight-SF1-2031-01-10"` → `Some("SF1-2031-01-10")` for `FlightInventory`). `None` when the
+/// stream belongs to another aggregate.
+pub fn instance_id<A: Aggregate>(stream_id: &str) -> Option<&str> {
+    stream_id.strip_prefix(A::CATEGORY)?.strip_prefix('-')
+}
+
 /// Folds events into a state (used by loading and by time-travel queries).
 pub fn fold<'a, A: Aggregate>(events: impl IntoIterator<Item = &'a A::Event>) -> A {
     let mut state = A::default();
@@ -50,4 +57,31 @@ pub fn fold<'a, A: Aggregate>(events: impl IntoIterator<Item = &'a A::Event>) ->
         state.evolve(e);
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::FaultBoard;
+    use crate::inventory::FlightInventory;
+    use crate::saga::BookingSaga;
+
+    #[test]
+    fn instance_id_is_the_inverse_of_stream_id() {
+        let stream = stream_id::<FlightInventory>("SF1-2031-01-10");
+        assert_eq!(stream, "flight-SF1-2031-01-10");
+        assert_eq!(
+            instance_id::<FlightInventory>(&stream),
+            Some("SF1-2031-01-10")
+        );
+        assert_eq!(instance_id::<FaultBoard>("faults-board"), Some("board"));
+    }
+
+    #[test]
+    fn instance_id_refuses_another_aggregates_stream() {
+        assert_eq!(instance_id::<BookingSaga>("flight-SF1-2031-01-10"), None);
+        // A category is a whole word: `sagas-…` is not a saga's stream, nor is `saga` alone.
+        assert_eq!(instance_id::<BookingSaga>("sagas-1"), None);
+        assert_eq!(instance_id::<BookingSaga>("saga"), None);
+    }
 }

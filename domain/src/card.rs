@@ -202,7 +202,7 @@ pub struct CardToken {
 }
 
 /// An authorization of a tokenized card.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenAuthorizationRequest {
     pub token: String,
     pub amount: Money,

@@ -1,6 +1,6 @@
 //! The event envelope: what the store records around every domain event.
 
-use crate::aggregate::DomainEvent;
+use crate::aggregate::{Aggregate, DomainEvent, instance_id};
 use crate::ids::{CommandId, EventId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,6 +89,8 @@ pub enum CodecError {
     },
     #[error("event type {0} is not a variant's tag")]
     Shape(String),
+    #[error("stream {0} does not name an instance of its aggregate")]
+    StreamId(String),
 }
 
 /// Turns a domain event into a `NewEvent`.
@@ -121,4 +123,60 @@ pub fn decode<E: DomainEvent>(event: &RecordedEvent) -> Result<E, CodecError> {
         schema_version: event.schema_version,
         source,
     })
+}
+
+/// Turns a recorded event of aggregate `A` back into its domain event, with the id of the instance
+/// it belongs to (parsed from its stream id, e.g. as a `FlightId` for `FlightInventory`). `None`
+/// when the event is on another aggregate's stream; an error when it is on one of `A`'s but its id
+/// or its payload does not parse.
+pub fn decode_of<A: Aggregate, Id: std::str::FromStr>(
+    event: &RecordedEvent,
+) -> Option<Result<(Id, A::Event), CodecError>> {
+    let id = instance_id::<A>(&event.stream_id)?;
+    let Ok(id) = id.parse() else {
+        return Some(Err(CodecError::StreamId(event.stream_id.clone())));
+    };
+    Some(decode::<A::Event>(event).map(|e| (id, e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cabin::Cabin;
+    use crate::ids::{BookingId, FlightId};
+    use crate::inventory::{FlightInventory, InventoryEvent};
+    use crate::saga::BookingSaga;
+    use crate::testing::recorded;
+
+    fn reserved() -> InventoryEvent {
+        InventoryEvent::SeatsReserved {
+            booking_id: BookingId(Uuid::from_u128(7)),
+            cabin: Cabin::Economy,
+            seats: 2,
+            expires_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn decode_of_gives_the_instance_and_the_event() {
+        let flight = FlightId::parse("SF1-2031-01-10").unwrap();
+        let event = recorded::<FlightInventory>(&flight, &reserved());
+        let decoded = decode_of::<FlightInventory, FlightId>(&event).unwrap();
+        assert_eq!(decoded.unwrap(), (flight, reserved()));
+    }
+
+    #[test]
+    fn decode_of_ignores_another_aggregates_events() {
+        let event = recorded::<FlightInventory>("SF1-2031-01-10", &reserved());
+        assert!(decode_of::<BookingSaga, BookingId>(&event).is_none());
+    }
+
+    #[test]
+    fn decode_of_refuses_a_stream_id_that_does_not_parse() {
+        let event = recorded::<FlightInventory>("nonsense", &reserved());
+        assert!(matches!(
+            decode_of::<FlightInventory, FlightId>(&event),
+            Some(Err(CodecError::StreamId(s))) if s == "flight-nonsense"
+        ));
+    }
 }

@@ -118,6 +118,13 @@ impl fmt::Display for FlightId {
     }
 }
 
+impl std::str::FromStr for FlightId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for FlightId {
     type Error = IdError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -220,6 +227,7 @@ mod tests {
         let id = FlightId::parse("AA100-2026-12-01").unwrap();
         assert_eq!(id.number().as_str(), "AA100");
         assert_eq!(id.to_string(), "AA100-2026-12-01");
+        assert_eq!("AA100-2026-12-01".parse::<FlightId>(), Ok(id.clone()));
         assert_eq!(
             FlightId::parse("U21-2026-01-05")
                 .unwrap()

@@ -5,7 +5,7 @@
 //! only under `cfg(test)`) so that the tests of other crates can use it too; like any test helper it
 //! panics on a mismatch, and it has no dependency beyond the domain itself.
 
-use crate::aggregate::{Aggregate, DomainEvent};
+use crate::aggregate::{Aggregate, DomainEvent, stream_id};
 use crate::event::{Actor, Metadata, RecordedEvent, decode, encode};
 use crate::ids::{CommandId, EventId};
 use chrono::{DateTime, Utc};
@@ -157,5 +157,35 @@ pub fn assert_round_trips<E: DomainEvent + PartialEq>(event: &E) {
             "the event changed on its way through the store"
         ),
         Err(error) => panic!("{} does not decode: {error}", recorded.event_type),
+    }
+}
+
+/// `event` as the store records it on the stream of `A`'s instance `id` (its first event, at
+/// global position 1), for tests of code that reads the log.
+#[track_caller]
+pub fn recorded<A: Aggregate>(id: impl std::fmt::Display, event: &A::Event) -> RecordedEvent {
+    let metadata = Metadata::new(
+        CommandId::derived("testing/recorded"),
+        Actor::system("testing"),
+    );
+    let new = match encode(
+        event,
+        EventId::from_uuid(Uuid::nil()),
+        metadata,
+        DateTime::<Utc>::UNIX_EPOCH,
+    ) {
+        Ok(new) => new,
+        Err(error) => panic!("{event:?} does not encode: {error}"),
+    };
+    RecordedEvent {
+        event_id: new.event_id,
+        stream_id: stream_id::<A>(id),
+        stream_version: 1,
+        global_position: 1,
+        event_type: new.event_type,
+        schema_version: new.schema_version,
+        payload: new.payload,
+        metadata: new.metadata,
+        recorded_at: new.recorded_at,
     }
 }

@@ -58,7 +58,7 @@ fn reserve(booking: BookingId, seats: u32) -> InventoryCommand {
         cabin: Cabin::Economy,
         seats,
         now,
-        hold_until: now + chrono::Duration::minutes(15),
+        hold_until: now + skyfly_domain::inventory::SEAT_HOLD,
     })
 }
 

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// How long a hold lasts unless committed (docs/domain.md).
-pub const HOLD_DURATION: Duration = Duration::minutes(15);
+pub const HOLD_DURATION: Duration = skyfly_domain::inventory::SEAT_HOLD;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -29,6 +29,10 @@ pub use state::{CabinInventory, FlightInventory, FlightSchedule, Hold, Sale};
 
 use crate::aggregate::Aggregate;
 
+/// How long reserved seats are held unless committed (DOMAIN.md): the booking saga asks for a hold
+/// this long after its `reserve_seats` step starts, and staff reservations get the same.
+pub const SEAT_HOLD: chrono::Duration = chrono::Duration::minutes(15);
+
 command_enum! {
     /// Every command the flight inventory accepts.
     pub enum InventoryCommand {

@@ -56,6 +56,9 @@ pub use state::{
 pub use steps::{CancellationStep, Compensation, ForwardStep};
 pub use timeline::{TimelineEntry, TimelineKind};
 
+/// How long reserved seats are held unless committed (defined by the inventory).
+pub use crate::inventory::SEAT_HOLD;
+
 use crate::aggregate::Aggregate;
 use chrono::Duration;
 
@@ -70,8 +73,6 @@ pub const MAX_COMPENSATION_ATTEMPTS: u32 = 5;
 pub const FIRST_BACKOFF: Duration = Duration::seconds(1);
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::seconds(60);
-/// How long reserved seats are held unless committed.
-pub const SEAT_HOLD: Duration = Duration::minutes(15);
 /// The reason of a step that passed its deadline.
 pub const TIMEOUT_REASON: &str = "timeout";
 /// The reason with which `reserve_seats` fails when the cabin is full

@@ -278,7 +278,7 @@ fn sample_event() -> anyhow::Result<NewEvent> {
         booking_id: BookingId(Uuid::now_v7()),
         cabin: Cabin::Economy,
         seats: 2,
-        expires_at: Utc::now() + chrono::Duration::minutes(15),
+        expires_at: Utc::now() + skyfly_domain::inventory::SEAT_HOLD,
     };
     let meta = Metadata::new(CommandId(Uuid::now_v7()), Actor::system("bench"));
     Ok(encode(&event, EventId(Uuid::now_v7()), meta, Utc::now())?)
@@ -416,7 +416,7 @@ async fn append_suite(
                     cabin: Cabin::Economy,
                     seats: 1,
                     now,
-                    hold_until: now + chrono::Duration::minutes(15),
+                    hold_until: now + skyfly_domain::inventory::SEAT_HOLD,
                 });
                 let meta = Metadata::new(CommandId(Uuid::now_v7()), Actor::system("bench"));
                 match bus
@@ -502,7 +502,7 @@ fn flight_history(flight: &FlightId, count: usize) -> anyhow::Result<Vec<NewEven
                 booking_id: booking,
                 cabin: Cabin::Economy,
                 seats: 1,
-                expires_at: at + chrono::Duration::minutes(15),
+                expires_at: at + skyfly_domain::inventory::SEAT_HOLD,
             }
         } else {
             InventoryEvent::SeatsReleased {
