@@ -99,6 +99,12 @@ impl TestApplication {
     }
 }
 
+impl Default for TestApplication {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A caller with `role` (not registered: use cases that need a registered user register one).
 pub fn caller(role: Role) -> Caller {
     Caller {
