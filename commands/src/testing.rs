@@ -1,13 +1,20 @@
 //! Test support: an [`Application`] on the in-memory adapters and a manual clock, without HTTP
 //! or PostgreSQL, for the use cases' own tests.
 
+use crate::flights::FlightPlan;
 use crate::read_models::{Progress, ReadModelStatus, ReadModels};
-use crate::{Application, Caller, CommandBus, ProcessManager, UseCaseError, UseCaseResult};
+use crate::{
+    Application, Call, Caller, CommandBus, Envelope, ProcessManager, UseCaseError, UseCaseResult,
+};
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use skyfly_domain::cabin::Cabin;
+use skyfly_domain::event::{Actor, Metadata};
 use skyfly_domain::identity::Role;
-use skyfly_domain::ids::UserId;
-use skyfly_domain::place::Airport;
+use skyfly_domain::ids::{CommandId, FlightId, FlightNumber, LoyaltyAccountId, UserId};
+use skyfly_domain::loyalty::{LoyaltyAccount, LoyaltyCommand, OpenAccount};
+use skyfly_domain::money::Money;
+use skyfly_domain::place::{Airport, Iata};
 use skyfly_infra::clock::ManualClock;
 use std::sync::{Arc, Mutex};
 
@@ -105,10 +112,68 @@ impl Default for TestApplication {
     }
 }
 
+impl TestApplication {
+    /// A customer whose loyalty account is open, as registration leaves it — without hashing a
+    /// password (slow in debug builds) nor recording the user.
+    pub async fn customer(&self) -> Caller {
+        let customer = caller(Role::Customer);
+        let account_id = LoyaltyAccountId::for_user(customer.user_id);
+        let open = LoyaltyCommand::OpenAccount(OpenAccount {
+            account_id,
+            owner: customer.user_id,
+            at: self.app.now(),
+        });
+        let meta = Metadata::new(command_id(), Actor::system("registration"));
+        self.app
+            .bus
+            .execute::<LoyaltyAccount>(account_id, Envelope::new(open, meta))
+            .await
+            .unwrap();
+        customer
+    }
+
+    /// Schedules `plan` (as staff would), returning its flight id.
+    pub async fn schedule(&self, plan: &FlightPlan) -> FlightId {
+        let call = Call::by(&caller(Role::Staff), command_id());
+        crate::flights::schedule_plan(&self.app, &call, plan)
+            .await
+            .unwrap()
+            .unwrap();
+        plan.flight_id.clone()
+    }
+}
+
+/// A flight `number` on `date` from `origin` to `destination`, 08:00 to 10:30 UTC, with 150
+/// economy seats at 199.00 and 24 business seats at 899.00 (no premium, no first).
+pub fn flight_plan(number: &str, date: NaiveDate, origin: &str, destination: &str) -> FlightPlan {
+    let flight_number = FlightNumber::parse(number).unwrap();
+    let departure = date.and_hms_opt(8, 0, 0).unwrap().and_utc();
+    FlightPlan {
+        flight_id: FlightId::new(flight_number.clone(), date),
+        flight_number,
+        origin: Iata::parse(origin).unwrap(),
+        destination: Iata::parse(destination).unwrap(),
+        departure,
+        arrival: departure + chrono::Duration::minutes(150),
+        cabins: [
+            (Cabin::Economy, (150, Money::usd(19_900))),
+            (Cabin::Business, (24, Money::usd(89_900))),
+        ]
+        .into_iter()
+        .collect(),
+        source_line: 0,
+    }
+}
+
 /// A caller with `role` (not registered: use cases that need a registered user register one).
 pub fn caller(role: Role) -> Caller {
     Caller {
         user_id: UserId(uuid::Uuid::now_v7()),
         role,
     }
+}
+
+/// A fresh command id (a call that is not a retry).
+pub fn command_id() -> CommandId {
+    CommandId(uuid::Uuid::now_v7())
 }

@@ -5,6 +5,9 @@ mod cancel;
 mod confirm;
 mod place;
 
+#[cfg(test)]
+mod tests;
+
 pub use cancel::{CancelBooking, Cancelled, cancel};
 pub use confirm::{ConfirmBookingNow, confirm};
 pub use place::{PlaceBookingRequest, Placed, place};

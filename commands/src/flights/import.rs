@@ -67,6 +67,12 @@ pub struct ImportError {
     pub reason: String,
 }
 
+/// Whether a parse error is about the file (its header, reading it) rather than a data row: the
+/// parser names the column a reason is about first, `header` or `file` for these.
+fn about_the_file(reason: &str) -> bool {
+    reason.starts_with("header:") || reason.starts_with("file:")
+}
+
 /// Imports a schedule file; `progress(done, total)` is told after each flight instance.
 pub async fn import_schedule(
     app: &Application,
@@ -75,7 +81,12 @@ pub async fn import_schedule(
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> UseCaseResult<ImportReport> {
     let (rows, row_errors) = schedule_csv::parse_schedule(command.csv.as_slice());
-    let row_count = rows.len() + row_errors.len();
+    // A header or read error is about the file, not one of its data rows.
+    let row_count = rows.len()
+        + row_errors
+            .iter()
+            .filter(|e| !about_the_file(&e.reason))
+            .count();
     let mut errors: Vec<ImportError> = row_errors
         .into_iter()
         .map(|e| ImportError {

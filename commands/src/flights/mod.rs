@@ -3,6 +3,9 @@
 mod import;
 mod schedule;
 
+#[cfg(test)]
+mod tests;
+
 pub use import::{ImportError, ImportReport, ImportSchedule, MAX_IMPORT_DAYS, import_schedule};
 pub use schedule::{ScheduleFlightPlan, Scheduled, schedule, schedule_plan};
 pub use skyfly_fixtures::schedule_csv::FlightPlan;

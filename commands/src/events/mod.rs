@@ -8,6 +8,9 @@ use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::store::{EventStore, StoreError};
 use std::sync::Arc;
 
+#[cfg(test)]
+mod tests;
+
 /// How many events an export reads at a time.
 const EXPORT_BATCH: usize = 5_000;
 

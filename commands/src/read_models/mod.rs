@@ -6,6 +6,9 @@
 use crate::{Application, UseCaseError, UseCaseResult};
 use async_trait::async_trait;
 
+#[cfg(test)]
+mod tests;
+
 /// Where a read model is and how far behind the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadModelStatus {
