@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use skyfly_domain::event::RecordedEvent;
@@ -33,22 +33,33 @@ pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Res
         .await
         .map_err(|e| ApiError::unavailable(format!("live stream: {e}")))?;
     let visible = Visibility::new(state, caller);
-    let events = futures::stream::unfold((live, visible), |(mut live, mut visible)| async move {
-        loop {
-            let event = live.next().await?;
-            if let Some(shown) = visible.check(event).await {
-                let sse = Event::default()
-                    .event(shown.event_type.clone())
-                    .id(shown.global_position.to_string())
-                    .json_data(&shown);
-                return Some((sse, (live, visible)));
+    // A comment when nothing was sent for a while, so that proxies keep the connection open.
+    let quiet_until = tokio::time::Instant::now() + KEEP_ALIVE;
+    let events = futures::stream::unfold(
+        (live, visible, quiet_until),
+        |(mut live, mut visible, mut quiet_until)| async move {
+            loop {
+                let sse = match tokio::time::timeout_at(quiet_until, live.next()).await {
+                    Err(_) => Ok(Event::default().comment("")),
+                    Ok(None) => return None,
+                    Ok(Some(event)) => match visible.check(event).await {
+                        Some(shown) => Event::default()
+                            .event(shown.event_type.clone())
+                            .id(shown.global_position.to_string())
+                            .json_data(&shown),
+                        None => continue,
+                    },
+                };
+                quiet_until = tokio::time::Instant::now() + KEEP_ALIVE;
+                return Some((sse, (live, visible, quiet_until)));
             }
-        }
-    });
-    Ok(Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+        },
+    );
+    Ok(Sse::new(events).into_response())
 }
+
+/// How long the stream may stay silent before a keep-alive comment.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Who may see what: staff everything; a customer what belongs to their bookings. Whose booking a
 /// correlation id is is learnt once per connection (by loading the booking) and remembered.
