@@ -1,11 +1,9 @@
 //! `append`: the event store's appends (single, batched, contended) and commands on one hot flight.
 
-use anyhow::{Context, bail};
+use crate::measure::{CONCURRENCIES, Outcome, Report, closed_loop};
+use crate::raw::{Raw, sample_event};
 use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
+use serde_json::json;
 use skyfly_commands::{CommandBus, CommandError, Envelope};
 use skyfly_domain::Money;
 use skyfly_domain::cabin::Cabin;
@@ -17,17 +15,11 @@ use skyfly_domain::inventory::{
 };
 use skyfly_domain::place::Iata;
 use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
 use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
 use sqlx::PgPool;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
-use crate::measure::{CONCURRENCIES, Outcome, Report, closed_loop};
-use crate::raw::{Raw, sample_event};
-
 
 pub(crate) fn fresh(template: &NewEvent) -> NewEvent {
     NewEvent {
@@ -184,7 +176,11 @@ pub(crate) async fn append_suite(
     Ok(())
 }
 
-pub(crate) async fn schedule_flight(bus: &CommandBus, flight: &FlightId, seats: u32) -> anyhow::Result<()> {
+pub(crate) async fn schedule_flight(
+    bus: &CommandBus,
+    flight: &FlightId,
+    seats: u32,
+) -> anyhow::Result<()> {
     let command = InventoryCommand::ScheduleFlight(skyfly_domain::inventory::ScheduleFlight {
         flight_id: flight.clone(),
         origin: iata("DFW")?,

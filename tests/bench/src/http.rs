@@ -39,3 +39,4 @@ impl Client {
             serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
         ))
     }
+}

@@ -24,37 +24,16 @@ mod rebuild;
 mod saga;
 
 use anyhow::{Context, bail};
-use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
-use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
-use sqlx::PgPool;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use uuid::Uuid;
 use append::append_suite;
 use load::load_suite;
 use measure::Report;
 use raw::raw_suite;
 use rebuild::rebuild_suite;
 use saga::{engine, saga_suite};
-
+use serde_json::Value;
+use skyfly_infra::pg::{drop_database, with_database};
+use std::time::Duration;
+use uuid::Uuid;
 
 /// How a run is bounded and what it prints.
 #[derive(Debug, Clone)]

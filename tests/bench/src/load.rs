@@ -1,33 +1,17 @@
 //! `load`: loading an aggregate with 10,000 events.
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
-use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
-use sqlx::PgPool;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use uuid::Uuid;
 use crate::append::flight_history;
 use crate::measure::Report;
-
+use anyhow::bail;
+use serde_json::json;
+use skyfly_commands::CommandBus;
+use skyfly_domain::ids::FlightId;
+use skyfly_domain::inventory::FlightInventory;
+use skyfly_domain::store::{EventStore, ExpectedVersion};
+use skyfly_infra::PgEventStore;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Instant;
 
 pub(crate) async fn load_suite(pool: &PgPool, out: &mut Report) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));

@@ -1,31 +1,9 @@
 //! Closed-loop load and the figures it yields: throughput, percentiles, the report.
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
-use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
-use sqlx::PgPool;
+use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
-
 
 pub(crate) struct Report {
     pub(crate) json: bool,
@@ -135,8 +113,6 @@ where
 }
 
 pub(crate) const CONCURRENCIES: [usize; 4] = [1, 4, 16, 64];
-
-
 
 pub(crate) fn p99(v: &mut [u64]) -> u64 {
     if v.is_empty() {

@@ -1,36 +1,24 @@
 //! `raw`: single-row insert transactions/s into an event-shaped table, the database's own capacity.
 
-use anyhow::{Context, bail};
+use crate::measure::{CONCURRENCIES, Outcome, Report, closed_loop};
 use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
+use serde_json::json;
 use skyfly_domain::cabin::Cabin;
 use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
+use skyfly_domain::ids::{BookingId, CommandId, EventId};
+use skyfly_domain::inventory::InventoryEvent;
 use sqlx::PgPool;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
-use crate::measure::{CONCURRENCIES, Outcome, Report, closed_loop};
 
 /// Raw insert transactions/s per concurrency, for the ratios.
 pub(crate) type Raw = Vec<(usize, f64)>;
 
-pub(crate) async fn raw_suite(pool: &PgPool, load: Duration, out: &mut Report) -> anyhow::Result<Raw> {
+pub(crate) async fn raw_suite(
+    pool: &PgPool,
+    load: Duration,
+    out: &mut Report,
+) -> anyhow::Result<Raw> {
     // The same columns, constraints and indexes as `events`, taken from it; positions from a
     // plain sequence instead of the append function.
     skyfly_infra::baseline::create(pool).await?;

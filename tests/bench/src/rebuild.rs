@@ -1,35 +1,22 @@
 //! `projection`: the rebuild rate of a read model over many events.
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
-use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
-use sqlx::PgPool;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use uuid::Uuid;
 use crate::append::flight_history;
 use crate::measure::Report;
+use anyhow::bail;
+use serde_json::json;
+use skyfly_domain::ids::FlightId;
+use skyfly_domain::inventory::FlightInventory;
+use skyfly_domain::store::{EventStore, ExpectedVersion};
+use skyfly_infra::PgEventStore;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Instant;
 
-
-pub(crate) async fn rebuild_suite(pool: &PgPool, events: u64, out: &mut Report) -> anyhow::Result<()> {
+pub(crate) async fn rebuild_suite(
+    pool: &PgPool,
+    events: u64,
+    out: &mut Report,
+) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
     // Flights of 1,000 events each, appended in parallel, until `events` are in the log.
     let flights = events.div_ceil(1_000) as usize;

@@ -1,34 +1,22 @@
 //! `saga`: bookings through HTTP until confirmed, and the projection lag meanwhile.
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use serde_json::{Value, json};
-use skyfly_api::AppState;
-use skyfly_commands::Call;
-use skyfly_commands::identity::{RegisterAccount, register};
-use skyfly_commands::{CommandBus, CommandError, Envelope};
-use skyfly_domain::Money;
-use skyfly_domain::cabin::Cabin;
-use skyfly_domain::event::{Actor, Metadata, NewEvent, encode};
-use skyfly_domain::ids::{BookingId, CommandId, EventId, FlightId, FlightNumber};
-use skyfly_domain::inventory::{
-    CabinSpec, FlightInventory, InventoryCommand, InventoryEvent, ReleaseReason, ReserveSeats,
-    SeatState,
-};
-use skyfly_domain::place::Iata;
-use skyfly_domain::store::{EventStore, ExpectedVersion, StoreError};
-use skyfly_engine::{Engine, ProcessRole, Settings};
-use skyfly_infra::PgEventStore;
-use skyfly_infra::pg::{drop_database, with_database};
-use sqlx::PgPool;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use uuid::Uuid;
 use crate::append::iata;
 use crate::http;
 use crate::measure::{Outcome, Report, closed_loop, p99};
-
+use anyhow::bail;
+use chrono::Utc;
+use serde_json::json;
+use skyfly_api::AppState;
+use skyfly_commands::Call;
+use skyfly_commands::identity::{RegisterAccount, register};
+use skyfly_domain::Money;
+use skyfly_domain::cabin::Cabin;
+use skyfly_domain::event::Actor;
+use skyfly_domain::ids::{CommandId, FlightId, FlightNumber};
+use skyfly_engine::{Engine, ProcessRole, Settings};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 /// The whole engine on the scratch database (no NATS), with its workers running.
 pub(crate) async fn engine(url: &str) -> anyhow::Result<AppState> {
