@@ -73,9 +73,20 @@ pub async fn run(
     server_url: &str,
 ) -> anyhow::Result<Report> {
     let name = format!("skyfly_scenario_{}", Uuid::new_v4().simple());
-    let database_url = with_database(server_url, &name);
+    run_in_database(scenario, store, server_url, &name).await
+}
+
+/// [`run`] in the scratch database `name` (created, then dropped), for callers that name their
+/// scratch databases themselves (the test harness, which sweeps what an interrupted run left).
+pub async fn run_in_database(
+    scenario: &Scenario,
+    store: StoreKind,
+    server_url: &str,
+    name: &str,
+) -> anyhow::Result<Report> {
+    let database_url = with_database(server_url, name);
     let result = run_in(scenario, store, &database_url).await;
-    let dropped = drop_database(server_url, &name).await;
+    let dropped = drop_database(server_url, name).await;
     let report = result?;
     dropped?;
     Ok(report)

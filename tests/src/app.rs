@@ -1,4 +1,6 @@
-//! An in-process SkyFly (router over a fresh PostgreSQL database, manual clock) for HTTP tests.
+//! An in-process SkyFly (router over a fresh PostgreSQL database, manual clock) for HTTP tests,
+//! and the engine's parts those tests reach past HTTP: every use of `skyfly_api`'s `bootstrap`
+//! and `routes` by a test goes through here.
 
 use axum::Router;
 use axum::body::Body;
@@ -8,6 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use skyfly_api::AppState;
 use skyfly_api::bootstrap::{self, Options};
+use skyfly_domain::event::Actor;
 use skyfly_infra::clock::ManualClock;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -18,6 +21,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub database_url: String,
     pub pool: sqlx::PgPool,
+    /// Last: the database is dropped when the last engine on it is.
+    _db: Arc<crate::db::DatabaseGuard>,
 }
 
 /// The instant every test starts at: 2026-11-22 12:00 UTC.
@@ -49,6 +54,17 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The log position in header `name` (`x-event-position`, `x-read-model-position`); it must
+    /// be there.
+    pub fn position(&self, name: &str) -> u64 {
+        self.header(name).unwrap().parse().unwrap()
+    }
+}
+
+/// Every read model the engine keeps.
+pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
+    bootstrap::read_models()
 }
 
 impl TestApp {
@@ -58,7 +74,8 @@ impl TestApp {
 
     /// An engine whose relay and live stream use the NATS at `nats_url`.
     pub async fn with_nats(nats_url: Option<String>) -> Self {
-        let (database_url, pool) = crate::db::fresh_database().await;
+        let db = crate::db::fresh_database().await;
+        let (database_url, pool) = (db.url.clone(), db.pool.clone());
         let clock = ManualClock::new(start_time());
         let state = bootstrap::build(Options {
             nats_url,
@@ -74,6 +91,7 @@ impl TestApp {
             clock,
             database_url,
             pool,
+            _db: db.guard(),
         }
     }
 
@@ -92,6 +110,7 @@ impl TestApp {
             clock: self.clock.clone(),
             database_url: self.database_url.clone(),
             pool: self.pool.clone(),
+            _db: Arc::clone(&self._db),
         }
     }
 
@@ -227,6 +246,53 @@ impl TestApp {
             .as_str()
             .expect("booking id")
             .to_owned()
+    }
+
+    /// A customer's loyalty account id.
+    pub async fn loyalty_account(&self, token: &str) -> String {
+        self.get("/api/v1/users/me", Some(token)).await.body["loyalty_account_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Seats of `cabin` on `flight`: (available, held, sold).
+    pub async fn availability(&self, flight: &str, cabin: &str) -> (u64, u64, u64) {
+        let f = self.get(&format!("/api/v1/flights/{flight}"), None).await;
+        let c = &f.body["cabins"][cabin];
+        (
+            c["available"].as_u64().unwrap(),
+            c["held"].as_u64().unwrap(),
+            c["sold"].as_u64().unwrap(),
+        )
+    }
+
+    /// Every row of table `name`, as text, in a stable order: identical tables give identical
+    /// vectors.
+    pub async fn table(&self, name: &str) -> Vec<String> {
+        sqlx::query_scalar(&format!("SELECT t::text FROM {name} t ORDER BY t::text"))
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Imports a schedule file (`csv`) for `days` days from `from`, as the engine's import does.
+    pub async fn import_schedule(
+        &self,
+        csv: &[u8],
+        from: chrono::NaiveDate,
+        days: u32,
+        actor: Actor,
+    ) -> Result<skyfly_api::routes::flights::ImportReport, skyfly_api::error::ApiError> {
+        skyfly_api::routes::flights::import_schedule(
+            &self.state,
+            csv,
+            from,
+            days,
+            actor,
+            &|_, _| {},
+        )
+        .await
     }
 
     pub async fn event_count(&self) -> i64 {
