@@ -27,7 +27,8 @@ sweep_test_databases() {
     else
       continue
     fi
-    if psql "$SKYFLY_TEST_DATABASE_URL" -qAtc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null; then
+    if PGOPTIONS='-c client_min_messages=warning' psql "$SKYFLY_TEST_DATABASE_URL" -qAtc \
+      "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null; then
       dropped=$((dropped + 1))
     fi
   done < <(psql "$SKYFLY_TEST_DATABASE_URL" -qAtc \
