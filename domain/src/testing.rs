@@ -189,3 +189,31 @@ pub fn recorded<A: Aggregate>(id: impl std::fmt::Display, event: &A::Event) -> R
         recorded_at: new.recorded_at,
     }
 }
+
+/// xorshift64*: a tiny deterministic generator for this crate's property tests, so that a sequence
+/// is the same on every run.
+#[cfg(test)]
+pub(crate) struct Rng(pub(crate) u64);
+
+#[cfg(test)]
+impl Rng {
+    /// A generator whose state is `seed` spread over the bits (never zero).
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}

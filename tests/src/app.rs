@@ -1,4 +1,6 @@
-//! An in-process SkyFly (router over a fresh PostgreSQL database, manual clock) for HTTP tests.
+//! An in-process SkyFly (router over a fresh PostgreSQL database, manual clock) for HTTP tests,
+//! and the engine's parts those tests reach past HTTP: every use of the engine builder and the use
+//! cases by a test goes through here.
 
 use axum::Router;
 use axum::body::Body;
@@ -7,6 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use skyfly_api::AppState;
+use skyfly_domain::event::Actor;
 use skyfly_engine::{Engine, ProcessRole, Settings};
 use skyfly_infra::clock::ManualClock;
 use std::sync::Arc;
@@ -19,28 +22,14 @@ pub async fn started(settings: Settings) -> AppState {
     AppState::new(&engine, None)
 }
 
-/// Imports a schedule file through the import use case.
-pub async fn import_schedule(
-    state: &AppState,
-    csv: &[u8],
-    from: chrono::NaiveDate,
-    days: u32,
-    actor: skyfly_domain::event::Actor,
-) -> skyfly_commands::flights::ImportReport {
-    use skyfly_commands::flights::{ImportSchedule, import_schedule};
-    let command = ImportSchedule::parse(&state.app, csv.to_vec(), Some(from), Some(days))
-        .expect("a valid import");
-    import_schedule(&state.app, actor, &command, &|_, _| {})
-        .await
-        .expect("the import runs")
-}
-
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub clock: ManualClock,
     pub database_url: String,
     pub pool: sqlx::PgPool,
+    /// Last: the database is dropped when the last engine on it is.
+    _db: Arc<crate::db::DatabaseGuard>,
 }
 
 /// The instant every test starts at: 2026-11-22 12:00 UTC.
@@ -72,6 +61,17 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The log position in header `name` (`x-event-position`, `x-read-model-position`); it must
+    /// be there.
+    pub fn position(&self, name: &str) -> u64 {
+        self.header(name).unwrap().parse().unwrap()
+    }
+}
+
+/// Every read model the engine keeps.
+pub fn read_models() -> Vec<Arc<dyn skyfly_projections::Projection>> {
+    skyfly_engine::read_models()
 }
 
 impl TestApp {
@@ -81,7 +81,8 @@ impl TestApp {
 
     /// An engine whose relay and live stream use the NATS at `nats_url`.
     pub async fn with_nats(nats_url: Option<String>) -> Self {
-        let (database_url, pool) = crate::db::fresh_database().await;
+        let db = crate::db::fresh_database().await;
+        let (database_url, pool) = (db.url.clone(), db.pool.clone());
         let clock = ManualClock::new(start_time());
         let state = started(Settings {
             nats_url,
@@ -95,6 +96,7 @@ impl TestApp {
             clock,
             database_url,
             pool,
+            _db: db.guard(),
         }
     }
 
@@ -110,6 +112,7 @@ impl TestApp {
             clock: self.clock.clone(),
             database_url: self.database_url.clone(),
             pool: self.pool.clone(),
+            _db: Arc::clone(&self._db),
         }
     }
 
@@ -245,6 +248,48 @@ impl TestApp {
             .as_str()
             .expect("booking id")
             .to_owned()
+    }
+
+    /// A customer's loyalty account id.
+    pub async fn loyalty_account(&self, token: &str) -> String {
+        self.get("/api/v1/users/me", Some(token)).await.body["loyalty_account_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Seats of `cabin` on `flight`: (available, held, sold).
+    pub async fn availability(&self, flight: &str, cabin: &str) -> (u64, u64, u64) {
+        let f = self.get(&format!("/api/v1/flights/{flight}"), None).await;
+        let c = &f.body["cabins"][cabin];
+        (
+            c["available"].as_u64().unwrap(),
+            c["held"].as_u64().unwrap(),
+            c["sold"].as_u64().unwrap(),
+        )
+    }
+
+    /// Every row of table `name`, as text, in a stable order: identical tables give identical
+    /// vectors.
+    pub async fn table(&self, name: &str) -> Vec<String> {
+        sqlx::query_scalar(&format!("SELECT t::text FROM {name} t ORDER BY t::text"))
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Imports a schedule file (`csv`) for `days` days from `from`, as the engine's import does.
+    pub async fn import_schedule(
+        &self,
+        csv: &[u8],
+        from: chrono::NaiveDate,
+        days: u32,
+        actor: Actor,
+    ) -> Result<skyfly_commands::flights::ImportReport, skyfly_commands::UseCaseError> {
+        use skyfly_commands::flights::{ImportSchedule, import_schedule};
+        let app = &self.state.app;
+        let command = ImportSchedule::parse(app, csv.to_vec(), Some(from), Some(days))?;
+        import_schedule(app, actor, &command, &|_, _| {}).await
     }
 
     pub async fn event_count(&self) -> i64 {

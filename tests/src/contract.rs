@@ -557,51 +557,77 @@ pub async fn the_backlog_counts_readable_events_after_a_position(store: Arc<dyn 
     );
 }
 
-/// Runs the whole contract against stores made by `make` (a fresh store each time).
+
+/// A store made for one contract test: the store alone, or with what must live as long as the
+/// test (its database's guard).
+pub trait UnderTest {
+    fn into_parts(self) -> (Arc<dyn EventStore>, Box<dyn std::any::Any>);
+}
+
+impl UnderTest for Arc<dyn EventStore> {
+    fn into_parts(self) -> (Arc<dyn EventStore>, Box<dyn std::any::Any>) {
+        (self, Box::new(()))
+    }
+}
+
+impl<K: 'static> UnderTest for (Arc<dyn EventStore>, K) {
+    fn into_parts(self) -> (Arc<dyn EventStore>, Box<dyn std::any::Any>) {
+        (self.0, Box::new(self.1))
+    }
+}
+
+/// Runs the whole contract against stores made by `make` (a fresh store each time: an
+/// `Arc<dyn EventStore>`, or one with what it needs kept until the test ends, see [`UnderTest`]).
 #[macro_export]
 macro_rules! event_store_contract {
     ($make:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn appended_events_read_back_with_their_envelope() {
-            $crate::contract::appended_events_read_back_with_their_envelope($make.await).await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::appended_events_read_back_with_their_envelope(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn expected_versions_are_enforced() {
-            $crate::contract::expected_versions_are_enforced($make.await).await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::expected_versions_are_enforced(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_appends_with_one_expected_version_have_exactly_one_winner() {
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
             $crate::contract::concurrent_appends_with_one_expected_version_have_exactly_one_winner(
-                $make.await,
+                store,
             )
             .await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_failing_append_leaves_nothing_behind() {
-            $crate::contract::a_failing_append_leaves_nothing_behind($make.await).await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::a_failing_append_leaves_nothing_behind(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_recorded_command_appends_nothing_the_second_time() {
-            $crate::contract::a_recorded_command_appends_nothing_the_second_time($make.await).await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::a_recorded_command_appends_nothing_the_second_time(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn the_global_log_reads_in_order_from_any_position() {
-            $crate::contract::the_global_log_reads_in_order_from_any_position($make.await).await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::the_global_log_reads_in_order_from_any_position(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn a_tailing_subscriber_sees_every_event_once_in_order() {
-            $crate::contract::a_tailing_subscriber_sees_every_event_once_in_order($make.await)
-                .await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::a_tailing_subscriber_sees_every_event_once_in_order(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn the_log_reads_filtered_by_type_stream_and_conversation() {
-            $crate::contract::the_log_reads_filtered_by_type_stream_and_conversation($make.await)
-                .await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::the_log_reads_filtered_by_type_stream_and_conversation(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn the_backlog_counts_readable_events_after_a_position() {
-            $crate::contract::the_backlog_counts_readable_events_after_a_position($make.await)
-                .await;
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::the_backlog_counts_readable_events_after_a_position(store).await;
         }
     };
 }

@@ -6,16 +6,61 @@
 //! **Must not** be depended on by any production crate; it is dev-only.
 //!
 //! **Key decision**: every database test gets its own freshly created and migrated database, so
-//! tests run in parallel against one real PostgreSQL without seeing each other's events.
+//! tests run in parallel against one real PostgreSQL without seeing each other's events; a guard
+//! drops it when the test ends, however it ends (`db`).
+//!
+//! The integration tests are a few binaries (`tests/stores`, `tests/engine`, `tests/http`,
+//! `tests/processes`), one module per subject; what more than one of them needs lives here, and
+//! so does every use of the engine builder, the use cases and the scenario runner (`app`, `scenario`).
 
 pub mod app;
 pub mod contract;
 pub mod db;
 pub mod nats;
 pub mod process;
+pub mod scenario;
 pub mod workload;
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// Runs `future` to completion on a runtime of its own: for tests (and helpers) without one.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
+
+/// The original system's data: `shared/data-from-seed` beside the repository (`../shared`), or,
+/// from a git worktree under `wt/`, beside the folder of the worktrees (`../../shared`). Its
+/// absence fails the test, naming where it was looked for: CI always has it.
+pub fn seed_data_dir() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repository = manifest.parent().expect("the repository holds tests/");
+    let places: Vec<PathBuf> = repository
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("shared/data-from-seed"))
+        .collect();
+    places
+        .iter()
+        .find(|dir| dir.is_dir())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "the seed data is missing: no directory {} (CI always has it: put the shared \
+                 folder beside the repository)",
+                places
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" nor ")
+            )
+        })
+}
 
 /// Polls `check` until it returns `Some`, or fails after `deadline`. Waiting on a condition, never a
 /// fixed sleep.

@@ -1,6 +1,7 @@
 //! A booking workload against real `skyfly` processes, and the books it must balance afterwards:
 //! shared by the crash-recovery and scale-out tests.
 
+use crate::db::DatabaseGuard;
 use crate::process::{Server, skyfly};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -39,11 +40,7 @@ pub fn wait_until<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Opt
 
 /// One `bigint` from the database (blocking).
 pub fn count(url: &str, sql: &str) -> i64 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    crate::block_on(async {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
         let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
@@ -52,15 +49,12 @@ pub fn count(url: &str, sql: &str) -> i64 {
     })
 }
 
-/// A fresh database with a staff account (made by the CLI, as an operator would).
-pub fn database_with_staff() -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (url, _pool) = rt.block_on(crate::db::fresh_database());
+/// A fresh database with a staff account (made by the CLI, as an operator would); dropped with
+/// the guard (its URL is [`DatabaseGuard::url`]).
+pub fn database_with_staff() -> Arc<DatabaseGuard> {
+    let db = crate::db::fresh_database_blocking();
     let created = skyfly(
-        &url,
+        db.url(),
         &[
             "staff",
             "create",
@@ -75,7 +69,7 @@ pub fn database_with_staff() -> String {
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
-    url
+    db
 }
 
 /// Two flights of 25 economy seats at $123.45 and four customers, made through `server`.
@@ -252,11 +246,7 @@ impl Workload {
              GROUP BY 1, 2, 3 HAVING count(*) > 1) d",
         );
         assert_eq!(doubled, 0, "an effect was applied twice {what}");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let accounts = rt.block_on(async {
+        let accounts = crate::block_on(async {
             let pool = sqlx::PgPool::connect(url).await.unwrap();
             let streams: Vec<String> = sqlx::query_scalar(
                 "SELECT DISTINCT stream_id FROM events WHERE stream_id LIKE 'loyalty-%'",

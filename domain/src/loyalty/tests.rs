@@ -5,7 +5,7 @@ use crate::aggregate::{Aggregate, fold};
 use crate::cabin::Cabin;
 use crate::ids::{BookingId, LoyaltyAccountId, UserId};
 use crate::money::Money;
-use crate::testing::{assert_round_trips, given};
+use crate::testing::{Rng, assert_round_trips, given};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -971,21 +971,6 @@ fn loyalty_events_round_trip_through_the_store() {
 }
 
 // ---- the invariant ----
-
-/// xorshift64*: a tiny deterministic generator, so the sequence is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 #[test]
 fn the_balance_is_always_earned_minus_revoked_minus_redeemed_plus_restored_minus_expired() {

@@ -4,7 +4,7 @@ use super::*;
 use crate::card::{Authorization, CardBrand, CardSummary};
 use crate::ids::{BookingId, PaymentId};
 use crate::money::{Currency, Money};
-use crate::testing::{assert_round_trips, given};
+use crate::testing::{Rng, assert_round_trips, given};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -731,19 +731,8 @@ fn event_types_are_the_variant_names() {
 
 // ---- the invariant ----
 
-/// xorshift64*: a tiny deterministic generator, so the sequence is the same on every run.
-struct Rng(u64);
-
+/// The payment property's draws, on the crate's test generator.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
     /// An amount around `scale`: sometimes zero, negative, exact or too much, sometimes omitted.
     fn amount(&mut self, scale: i64) -> Option<Money> {
         match self.below(10) {

@@ -4,29 +4,7 @@
 
 use super::*;
 
-/// xorshift64*: small, deterministic, good enough to pick outcomes.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use crate::testing::Rng;
 
 /// Executes `cmd`; sometimes delivers it a second time, which must change nothing.
 fn record(sim: &mut Sim, rng: &mut Rng, cmd: impl Into<SagaCommand>) {

@@ -15,11 +15,12 @@ use skyfly_domain::place::Iata;
 use skyfly_domain::store::EventStore;
 use skyfly_infra::PgEventStore;
 use skyfly_infra::clock::ManualClock;
+use skyfly_tests::db::TestDatabase;
 use std::sync::Arc;
 use uuid::Uuid;
 
 fn clock() -> ManualClock {
-    ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap())
+    ManualClock::new(skyfly_tests::app::start_time())
 }
 
 fn meta(id: CommandId) -> Metadata {
@@ -52,7 +53,7 @@ async fn schedule(bus: &CommandBus, flight: &FlightId, seats: u32) {
 }
 
 fn reserve(booking: BookingId, seats: u32) -> InventoryCommand {
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+    let now = skyfly_tests::app::start_time();
     InventoryCommand::ReserveSeats(ReserveSeats {
         booking_id: booking,
         cabin: Cabin::Economy,
@@ -62,9 +63,10 @@ fn reserve(booking: BookingId, seats: u32) -> InventoryCommand {
     })
 }
 
-async fn pg_store() -> Arc<dyn EventStore> {
-    let (_, pool) = skyfly_tests::db::fresh_database().await;
-    Arc::new(PgEventStore::new(pool))
+/// A store on a database of its own, and the database (dropped with it).
+async fn pg_store() -> (Arc<dyn EventStore>, TestDatabase) {
+    let db = skyfly_tests::db::fresh_database().await;
+    (Arc::new(PgEventStore::new(db.pool.clone())), db)
 }
 
 /// 200 concurrent reservations on one flight with 150 seats through one process: exactly 150
@@ -72,7 +74,7 @@ async fn pg_store() -> Arc<dyn EventStore> {
 /// exactly the successful ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hot_flight_serialises_commands_instead_of_failing_them() {
-    let store = pg_store().await;
+    let (store, _db) = pg_store().await;
     let bus = Arc::new(bus_on(Arc::clone(&store)).await);
     let flight = FlightId::parse("SF100-2026-12-01").unwrap();
     schedule(&bus, &flight, 150).await;
@@ -115,7 +117,7 @@ async fn a_hot_flight_serialises_commands_instead_of_failing_them() {
 /// expected-version check catches it and the command is re-decided on the fresh state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_are_arbitrated_by_optimistic_concurrency() {
-    let store = pg_store().await;
+    let (store, _db) = pg_store().await;
     let a = Arc::new(bus_on(Arc::clone(&store)).await);
     let b = Arc::new(bus_on(Arc::clone(&store)).await);
     let flight = FlightId::parse("SF101-2026-12-01").unwrap();
@@ -171,7 +173,8 @@ async fn two_processes_are_arbitrated_by_optimistic_concurrency() {
 /// remembers it, not the process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redelivered_command_takes_effect_once_across_a_restart() {
-    let (_, pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let pool = db.pool.clone();
     let flight = FlightId::parse("SF102-2026-12-01").unwrap();
     let command_id = CommandId::derived("saga-1/reserve_seats");
     let booking = BookingId(Uuid::now_v7());
@@ -273,7 +276,7 @@ async fn the_command_path_behaves_the_same_on_the_memory_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_no_op_decision_is_made_on_the_latest_state_not_a_stale_cache() {
     use skyfly_domain::inventory::{ReleaseReason, ReleaseSeats};
-    let store = pg_store().await;
+    let (store, _db) = pg_store().await;
     let first = bus_on(Arc::clone(&store)).await;
     let second = bus_on(Arc::clone(&store)).await;
     let flight = FlightId::parse("SF100-2026-12-01").unwrap();

@@ -4,12 +4,14 @@ use futures::StreamExt;
 use skyfly_domain::store::{EventStore, ExpectedVersion, subscribe};
 use skyfly_infra::PgEventStore;
 use skyfly_tests::contract::event;
+use skyfly_tests::db::TestDatabase;
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn store() -> Arc<dyn EventStore> {
-    let (_, pool) = skyfly_tests::db::fresh_database().await;
-    Arc::new(PgEventStore::new(pool))
+/// A store on a database of its own, and the database (dropped with it).
+async fn store() -> (Arc<dyn EventStore>, TestDatabase) {
+    let db = skyfly_tests::db::fresh_database().await;
+    (Arc::new(PgEventStore::new(db.pool.clone())), db)
 }
 
 skyfly_tests::event_store_contract!(store());
@@ -19,7 +21,8 @@ skyfly_tests::event_store_contract!(store());
 /// the higher ones, move its checkpoint past the low one, and skip it forever once it commits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_late_commit_below_the_tail_is_neither_skipped_nor_reordered() {
-    let (_, pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let pool = db.pool.clone();
     let store = Arc::new(PgEventStore::new(pool.clone()));
     let warm = store
         .append("warmup", ExpectedVersion::Any, None, vec![event("Warm", 0)])
@@ -114,7 +117,7 @@ async fn a_late_commit_below_the_tail_is_neither_skipped_nor_reordered() {
 /// version is globally after the previous one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stream_order_and_global_order_agree_under_contention() {
-    let store = store().await;
+    let (store, _db) = store().await;
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let store = Arc::clone(&store);

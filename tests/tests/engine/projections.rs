@@ -25,15 +25,19 @@ async fn rows(app: &TestApp) -> Vec<Row> {
 async fn workload(app: &TestApp) {
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
-    let csv = include_str!("../../fixtures/data/sample_schedule.csv");
-    let report = skyfly_tests::app::import_schedule(
-        &app.state,
-        csv.as_bytes(),
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        7,
-        skyfly_domain::event::Actor::system("test"),
-    )
-    .await;
+    let csv = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/data/sample_schedule.csv"
+    ));
+    let report = app
+        .import_schedule(
+            csv.as_bytes(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            7,
+            skyfly_domain::event::Actor::system("test"),
+        )
+        .await
+        .unwrap();
     // SF100 on 2026-12-01 is the flight scheduled above: the import recognises it.
     assert_eq!((report.scheduled, report.already_scheduled), (3, 1));
     for (i, seats) in [2u32, 1, 3].iter().enumerate() {

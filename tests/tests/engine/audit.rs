@@ -24,7 +24,7 @@ async fn auditors_read_the_log_a_bookings_events_and_the_booking_as_it_was() {
         )
         .await;
     let id = r.body["booking_id"].as_str().unwrap().to_owned();
-    let placed_at: u64 = r.header("x-event-position").unwrap().parse().unwrap();
+    let placed_at = r.position("x-event-position");
     skyfly_tests::eventually(
         Duration::from_secs(20),
         "the booking to be confirmed",

@@ -3,17 +3,14 @@
 //! expected event makes its scenario fail with a diff.
 
 use skyfly_fixtures::scenario::Scenario;
-use skyfly_scenarios::{self as scenario, StoreKind};
-use std::path::PathBuf;
+use skyfly_tests::scenario::{self, StoreKind};
 
 fn scenarios() -> Vec<(String, Scenario)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenarios");
-    scenario::load(&[dir]).expect("every scenario file parses")
+    scenario::shipped()
 }
 
 async fn run_all(store: StoreKind) {
     use futures::StreamExt;
-    let server = skyfly_tests::db::server_url();
     let all = scenarios();
     assert!(
         all.len() >= 40,
@@ -21,14 +18,11 @@ async fn run_all(store: StoreKind) {
         all.len()
     );
     let failures: Vec<String> = futures::stream::iter(&all)
-        .map(|(file, s)| {
-            let server = server.clone();
-            async move {
-                match scenario::run(s, store, &server).await {
-                    Ok(report) if report.passed() => None,
-                    Ok(report) => Some(format!("{file}:\n{}", report.findings.join("\n"))),
-                    Err(e) => Some(format!("{file}: could not run: {e:#}")),
-                }
+        .map(|(file, s)| async move {
+            match scenario::run(s, store).await {
+                Ok(report) if report.passed() => None,
+                Ok(report) => Some(format!("{file}:\n{}", report.findings.join("\n"))),
+                Err(e) => Some(format!("{file}: could not run: {e:#}")),
             }
         })
         .buffer_unordered(4)
@@ -59,7 +53,6 @@ async fn every_scenario_passes_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn changing_an_expected_event_fails_the_scenario_with_a_diff() {
     use futures::StreamExt;
-    let server = skyfly_tests::db::server_url();
     let mutated: Vec<(String, Scenario)> = scenarios()
         .into_iter()
         .filter_map(|(file, mut s)| {
@@ -76,15 +69,12 @@ async fn changing_an_expected_event_fails_the_scenario_with_a_diff() {
         .collect();
     assert!(mutated.len() >= 30, "most scenarios expect events");
     let unnoticed: Vec<String> = futures::stream::iter(&mutated)
-        .map(|(file, s)| {
-            let server = server.clone();
-            async move {
-                let report = scenario::run(s, StoreKind::Memory, &server).await;
-                match report {
-                    Ok(r) if r.findings.iter().any(|f| f.contains("-NoSuchEvent")) => None,
-                    Ok(r) => Some(format!("{file}: {:?}", r.findings)),
-                    Err(e) => Some(format!("{file}: {e:#}")),
-                }
+        .map(|(file, s)| async move {
+            let report = scenario::run(s, StoreKind::Memory).await;
+            match report {
+                Ok(r) if r.findings.iter().any(|f| f.contains("-NoSuchEvent")) => None,
+                Ok(r) => Some(format!("{file}: {:?}", r.findings)),
+                Err(e) => Some(format!("{file}: {e:#}")),
             }
         })
         .buffer_unordered(4)

@@ -521,7 +521,10 @@ async fn openapi_docs_health_and_metrics_are_served() {
 async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
     let app = TestApp::new().await;
     let staff = app.staff().await;
-    let csv = include_str!("../../fixtures/data/sample_schedule.csv");
+    let csv = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/data/sample_schedule.csv"
+    ));
     let import = || async {
         let req = axum::http::Request::builder()
             .method("POST")

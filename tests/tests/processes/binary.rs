@@ -16,7 +16,8 @@ fn text(out: &std::process::Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_migrate_staff_and_import_work_from_the_command_line() {
-    let (url, _pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let url = db.url.clone();
     let help = skyfly(&url, &["--help"]);
     assert!(help.status.success());
     for word in ["serve", "migrate", "staff", "import"] {
@@ -26,8 +27,9 @@ async fn help_migrate_staff_and_import_work_from_the_command_line() {
             text(&help)
         );
     }
-    // A database that does not exist yet is created.
-    let new_url = format!("{}_cli", url);
+    // A database that does not exist yet is created (and dropped with its guard).
+    let cli_db = db.sibling("cli");
+    let new_url = cli_db.url().to_owned();
     let migrate = skyfly(&new_url, &["migrate"]);
     assert!(migrate.status.success(), "{}", text(&migrate));
     assert!(text(&migrate).contains("migrated"));
@@ -110,7 +112,8 @@ async fn help_migrate_staff_and_import_work_from_the_command_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_listens_and_answers() {
-    let (url, _pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let url = db.url.clone();
     let mut child = Command::new(skyfly_bin())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("DATABASE_URL", &url)

@@ -9,10 +9,6 @@ use std::time::Duration;
 
 const OK_CARD: &str = "4242424242424242";
 
-fn position(r: &skyfly_tests::app::Reply, header: &str) -> u64 {
-    r.header(header).unwrap().parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn staff_page_through_sagas_newest_first() {
     let app = TestApp::new().await;
@@ -30,7 +26,7 @@ async fn staff_page_through_sagas_newest_first() {
             )
             .await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-        written = position(&r, "x-event-position");
+        written = r.position("x-event-position");
         placed.push(r.body["booking_id"].as_str().unwrap().to_owned());
     }
     let first = app
@@ -40,7 +36,7 @@ async fn staff_page_through_sagas_newest_first() {
         )
         .await;
     assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
-    assert!(position(&first, "x-read-model-position") >= written);
+    assert!(first.position("x-read-model-position") >= written);
     let ids = |r: &skyfly_tests::app::Reply| -> Vec<String> {
         r.body["sagas"]
             .as_array()
@@ -81,7 +77,7 @@ async fn availability_is_served_from_its_read_model() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let written = position(&r, "x-event-position");
+    let written = r.position("x-event-position");
     let a = app
         .get(
             &format!("/api/v1/flights/{flight}/availability?min_position={written}"),
@@ -89,7 +85,7 @@ async fn availability_is_served_from_its_read_model() {
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    assert!(position(&a, "x-read-model-position") >= written);
+    assert!(a.position("x-read-model-position") >= written);
     let economy = &a.body["cabins"]["economy"];
     assert_eq!(
         (
@@ -113,10 +109,7 @@ async fn loyalty_history_pages_oldest_first() {
     let app = TestApp::new().await;
     let staff = app.staff().await;
     let customer = app.customer("miles@example.com").await;
-    let account = app.get("/api/v1/users/me", Some(&customer)).await.body["loyalty_account_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let account = app.loyalty_account(&customer).await;
     let mut written = 0;
     for (i, miles) in [1000, 2000, 3000].into_iter().enumerate() {
         let r = app
@@ -129,7 +122,7 @@ async fn loyalty_history_pages_oldest_first() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-        written = position(&r, "x-event-position");
+        written = r.position("x-event-position");
     }
     let page = |q: String| {
         let app = &app;

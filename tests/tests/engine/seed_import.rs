@@ -1,18 +1,13 @@
-//! The original system's schedule files (`../shared/data-from-seed/`, when present) imported
-//! through the engine: every line becomes a scheduled flight or an error with its line and reason,
-//! and importing again adds nothing.
+//! The original system's schedule files (`../shared/data-from-seed/`: without them the test
+//! fails) imported through the engine: every line becomes a scheduled flight or an error with its
+//! line and reason, and importing again adds nothing.
 
 use skyfly_domain::event::Actor;
 use skyfly_tests::app::TestApp;
-use std::path::PathBuf;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_seed_schedules_import_with_every_line_accounted_for() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data-from-seed");
-    if !dir.is_dir() {
-        println!("note: no shared/data-from-seed next to the workspace; nothing to import");
-        return;
-    }
+    let dir = skyfly_tests::seed_data_dir();
     let app = TestApp::new().await;
     let from = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(); // a Monday
     for file in [
@@ -27,16 +22,11 @@ async fn the_seed_schedules_import_with_every_line_accounted_for() {
             .filter(|l| !l.trim().is_empty())
             .count();
         let import = |bytes: Vec<u8>| {
-            let state = app.state.clone();
+            let app = &app;
             async move {
-                skyfly_tests::app::import_schedule(
-                    &state,
-                    &bytes,
-                    from,
-                    7,
-                    Actor::system("seed-import-test"),
-                )
-                .await
+                app.import_schedule(&bytes, from, 7, Actor::system("seed-import-test"))
+                    .await
+                    .unwrap()
             }
         };
         let first = import(bytes.clone()).await;

@@ -24,16 +24,6 @@ async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
     .await
 }
 
-async fn availability(app: &TestApp, flight: &str, cabin: &str) -> (u64, u64, u64) {
-    let f = app.get(&format!("/api/v1/flights/{flight}"), None).await;
-    let c = &f.body["cabins"][cabin];
-    (
-        c["available"].as_u64().unwrap(),
-        c["held"].as_u64().unwrap(),
-        c["sold"].as_u64().unwrap(),
-    )
-}
-
 async fn stream_types(app: &TestApp, stream: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT event_type FROM events WHERE stream_id = $1 ORDER BY global_position",
@@ -57,7 +47,7 @@ async fn a_booking_is_confirmed_with_seats_sold_payment_captured_and_miles_award
     // 2 × 199.00 = 398.00 fare + 29.85 taxes = 427.85; miles: floor(398 × 1.0 × 1.0)
     assert_eq!(b["price"]["amount"], 42_785);
     assert_eq!(b["miles_awarded"], 398);
-    assert_eq!(availability(&app, &flight, "economy").await, (8, 0, 2));
+    assert_eq!(app.availability(&flight, "economy").await, (8, 0, 2));
     let payment = app
         .get(
             &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
@@ -98,7 +88,7 @@ async fn seats_unavailable_rejects_the_booking_with_nothing_to_undo() {
     let id = app.book(&ada, &flight, "business", 3, OK_CARD).await;
     let b = settle(&app, &ada, &id).await;
     assert_eq!(b["status"], "rejected", "{b}");
-    assert_eq!(availability(&app, &flight, "business").await, (2, 0, 0));
+    assert_eq!(app.availability(&flight, "business").await, (2, 0, 0));
     assert_eq!(
         stream_types(&app, &format!("booking-{id}")).await,
         vec!["BookingRequested", "BookingRejected"]
@@ -142,7 +132,7 @@ async fn a_declined_card_fails_the_booking_and_releases_the_seats() {
             "{card}"
         );
     }
-    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    assert_eq!(app.availability(&flight, "economy").await, (10, 0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -173,7 +163,7 @@ async fn an_injected_fault_at_award_miles_voids_the_payment_and_releases_the_sea
         )
         .await;
     assert_eq!(payment.body["status"], "voided");
-    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    assert_eq!(app.availability(&flight, "economy").await, (10, 0, 0));
     // The fault is used up: the next booking goes through.
     let next = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
     assert_eq!(settle(&app, &ada, &next).await["status"], "confirmed");
@@ -199,7 +189,7 @@ async fn a_failure_while_confirming_refunds_and_releases_what_was_already_done()
         "{b}"
     );
     assert_eq!(b["miles_awarded"], 0, "awarded miles were revoked");
-    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    assert_eq!(app.availability(&flight, "economy").await, (10, 0, 0));
     let payment = app
         .get(
             &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
@@ -234,7 +224,7 @@ async fn cancelling_more_than_a_day_ahead_refunds_everything_and_returns_the_sea
     })
     .await;
     assert_eq!(b["miles_awarded"], 0, "miles awarded for it were revoked");
-    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    assert_eq!(app.availability(&flight, "economy").await, (10, 0, 0));
     let payment = app
         .get(
             &format!("/api/v1/payments/{}", b["payment_id"].as_str().unwrap()),
@@ -344,7 +334,7 @@ async fn two_hundred_concurrent_bookings_for_fifty_seats_confirm_exactly_fifty()
         }
     }
     assert_eq!((confirmed, rejected), (50, 150));
-    assert_eq!(availability(&app, &flight, "economy").await, (0, 0, 50));
+    assert_eq!(app.availability(&flight, "economy").await, (0, 0, 50));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -369,7 +359,7 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
             (r.body["status"] == status).then_some(r)
         })
         .await;
-        seen = seen.max(r.header("x-read-model-position").unwrap().parse().unwrap());
+        seen = seen.max(r.position("x-read-model-position"));
     }
     let s = app
         .get(&format!("/api/v1/admin/sagas/{declined}"), Some(&staff))
@@ -450,8 +440,7 @@ async fn staff_see_each_saga_with_its_steps_and_compensations() {
 }
 
 async fn award(app: &TestApp, staff: &str, customer: &str, miles: u64) {
-    let me = app.get("/api/v1/users/me", Some(customer)).await;
-    let account = me.body["loyalty_account_id"].as_str().unwrap().to_owned();
+    let account = app.loyalty_account(customer).await;
     let r = app
         .post(
             &format!("/api/v1/loyalty/{account}/award"),
@@ -524,7 +513,7 @@ async fn a_redemption_beyond_the_balance_fails_the_booking_and_releases_the_seat
         ),
         "{b}"
     );
-    assert_eq!(availability(&app, &flight, "economy").await, (10, 0, 0));
+    assert_eq!(app.availability(&flight, "economy").await, (10, 0, 0));
     let payments: i64 =
         sqlx::query_scalar("SELECT count(*) FROM events WHERE stream_id LIKE 'payment-%'")
             .fetch_one(&app.pool)

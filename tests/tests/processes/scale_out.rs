@@ -12,7 +12,8 @@ const BOOKINGS: usize = 60;
 
 #[test]
 fn killing_one_of_two_workers_hands_its_sagas_to_the_other() {
-    let url = database_with_staff();
+    let db = database_with_staff();
+    let url = db.url().to_owned();
     let no_nats = [("NATS_URL", "")];
     // One process serves HTTP, projects and works; a second one only works.
     let main = Server::start_with(&url, &["--role", "all"], &no_nats);

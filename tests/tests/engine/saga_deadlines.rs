@@ -5,16 +5,6 @@ use axum::http::StatusCode;
 use skyfly_tests::app::TestApp;
 use std::time::Duration;
 
-async fn availability(app: &TestApp, flight: &str, cabin: &str) -> (u64, u64, u64) {
-    let f = app.get(&format!("/api/v1/flights/{flight}"), None).await;
-    let c = &f.body["cabins"][cabin];
-    (
-        c["available"].as_u64().unwrap(),
-        c["held"].as_u64().unwrap(),
-        c["sold"].as_u64().unwrap(),
-    )
-}
-
 async fn hold_three(app: &TestApp, staff: &str, flight: &str) {
     let r = app
         .post(
@@ -24,7 +14,7 @@ async fn hold_three(app: &TestApp, staff: &str, flight: &str) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(availability(app, flight, "economy").await, (7, 3, 0));
+    assert_eq!(app.availability(flight, "economy").await, (7, 3, 0));
     // The hold is indexed for expiry (by the log follower).
     skyfly_tests::eventually(
         Duration::from_secs(10),
@@ -46,7 +36,7 @@ async fn seats_return(app: &TestApp, flight: &str) {
         "the held seats to return",
         || async {
             app.state.process.nudge();
-            (availability(app, flight, "economy").await == (10, 0, 0)).then_some(())
+            (app.availability(flight, "economy").await == (10, 0, 0)).then_some(())
         },
     )
     .await;
@@ -72,7 +62,7 @@ async fn an_unpaid_hold_expires_after_fifteen_minutes_and_its_seats_return() {
     app.state.process.nudge();
     app.state.process.run_due().await.unwrap();
     assert_eq!(
-        availability(&app, &flight, "economy").await,
+        app.availability(&flight, "economy").await,
         (7, 3, 0),
         "not before its time"
     );
@@ -149,7 +139,7 @@ async fn a_step_without_an_answer_before_its_deadline_fails_and_is_compensated()
         "{b}"
     );
     assert_eq!(
-        availability(&app, &flight, "economy").await,
+        app.availability(&flight, "economy").await,
         (10, 0, 0),
         "the held seat was released"
     );

@@ -9,7 +9,8 @@ use std::time::Duration;
 const BOOKINGS: usize = 60;
 
 fn crash_during(step: &str) {
-    let url = database_with_staff();
+    let db = database_with_staff();
+    let url = db.url().to_owned();
     let server = Server::start(&url);
     let workload = Workload::set_up(&url, &server);
     // Slow the chosen step so that many sagas are in it when the process dies.

@@ -38,12 +38,12 @@ async fn search_reads_its_own_writes_and_prices_the_party() {
                 "arrival":"2026-12-01T16:30:00Z","cabins":{"economy":{"capacity":10,"fare":{"amount":19900,"currency":"USD"}}}}"#,
         )
         .await;
-    let written: u64 = created.header("x-event-position").unwrap().parse().unwrap();
+    let written = created.position("x-event-position");
     let r = app
         .get(&format!("/api/v1/flights/search?origin=dfw&destination=ORD&date=2026-12-01&cabin=economy&passengers=2&min_position={written}"), None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let seen: u64 = r.header("x-read-model-position").unwrap().parse().unwrap();
+    let seen = r.position("x-read-model-position");
     assert!(seen >= written, "read-your-writes: {seen} < {written}");
     let offer = &r.body["flights"][0];
     assert_eq!(
@@ -195,13 +195,7 @@ async fn customers_list_their_own_bookings_and_staff_filter_and_page_through_all
                 Some(&ada),
             )
             .await;
-        assert!(
-            mine.header("x-read-model-position")
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-                >= written.parse::<u64>().unwrap()
-        );
+        assert!(mine.position("x-read-model-position") >= written.parse::<u64>().unwrap());
         assert_eq!(
             mine.body["bookings"][0]["booking_id"],
             ada_ids.last().unwrap().as_str(),

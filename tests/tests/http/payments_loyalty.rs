@@ -242,8 +242,7 @@ async fn loyalty_award_redeem_restore_revoke() {
     let app = TestApp::new().await;
     let staff = app.staff().await;
     let customer = app.customer("miles@example.com").await;
-    let me = app.get("/api/v1/users/me", Some(&customer)).await;
-    let account = me.body["loyalty_account_id"].as_str().unwrap().to_owned();
+    let account = app.loyalty_account(&customer).await;
     let p = |op: &str| format!("/api/v1/loyalty/{account}/{op}");
     let b1 = "0193b1c2-0000-7000-8000-000000000101";
     let b2 = "0193b1c2-0000-7000-8000-000000000102";
@@ -417,10 +416,7 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
     let app = TestApp::new().await;
     let staff = app.staff().await;
     let customer = app.customer("miles@example.com").await;
-    let account = app.get("/api/v1/users/me", Some(&customer)).await.body["loyalty_account_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let account = app.loyalty_account(&customer).await;
     let b1 = "0193b1c2-0000-7000-8000-000000000201";
     app.post(
         &format!("/api/v1/loyalty/{account}/award"),
@@ -436,11 +432,7 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
         )
         .await;
     // Read-your-writes: the account and history are read models.
-    let written: u64 = redeemed
-        .header("x-event-position")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let written = redeemed.position("x-event-position");
 
     let me = app
         .get(
@@ -449,11 +441,7 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
         )
         .await;
     assert!(
-        me.header("x-read-model-position")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            >= written,
+        me.position("x-read-model-position") >= written,
         "answered from a read model that includes the redemption"
     );
     assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);

@@ -6,14 +6,6 @@ use axum::http::StatusCode;
 use skyfly_tests::app::TestApp;
 use std::time::Duration;
 
-async fn table(app: &TestApp, name: &str) -> Vec<String> {
-    // Every column, as text, in a stable order: identical tables give identical vectors.
-    sqlx::query_scalar(&format!("SELECT t::text FROM {name} t ORDER BY t::text"))
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_rebuilt_read_model_equals_the_live_one_row_for_row() {
     let app = TestApp::new().await;
@@ -125,11 +117,11 @@ async fn every_rebuilt_read_model_equals_the_live_one_row_for_row() {
     )
     .await;
 
-    for projection in skyfly_engine::read_models() {
+    for projection in skyfly_tests::app::read_models() {
         let tables = projection.tables();
         let mut live = Vec::new();
         for t in tables {
-            live.push(table(&app, t).await);
+            live.push(app.table(t).await);
         }
         assert!(
             live.iter().all(|rows| !rows.is_empty()),
@@ -147,7 +139,7 @@ async fn every_rebuilt_read_model_equals_the_live_one_row_for_row() {
         assert!(events > 0);
         for (t, before) in tables.iter().zip(&live) {
             assert_eq!(
-                &table(&app, t).await,
+                &app.table(t).await,
                 before,
                 "{t} rebuilt differs from the live table"
             );

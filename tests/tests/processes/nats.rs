@@ -233,7 +233,8 @@ async fn the_live_stream_shows_staff_everything_and_customers_their_own_bookings
 #[test]
 fn a_sigkilled_engine_resumes_relaying_without_loss_or_duplicates() {
     let nats = NatsServer::start();
-    let url = database_with_staff();
+    let db = database_with_staff();
+    let url = db.url().to_owned();
     let env = [("NATS_URL", nats.url())];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = Server::start_with(&url, &[], &env);

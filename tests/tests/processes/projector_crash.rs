@@ -2,16 +2,12 @@
 //! the read model equals one rebuilt from scratch — no event applied twice, none skipped.
 
 use skyfly_tests::process::{Server, skyfly, skyfly_bin};
-use skyfly_tests::workload::count as query_i64;
+use skyfly_tests::workload::{count as query_i64, wait_until};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 fn snapshot(url: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    skyfly_tests::block_on(async {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
         let rows: Vec<String> =
@@ -24,23 +20,10 @@ fn snapshot(url: &str) -> Vec<String> {
     })
 }
 
-fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(5);
-    while !check() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn a_projector_killed_mid_backlog_resumes_without_applying_anything_twice() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (url, _pool) = rt.block_on(skyfly_tests::db::fresh_database());
+    let db = skyfly_tests::db::fresh_database_blocking();
+    let url = db.url().to_owned();
     // A schedule of 3,000 flights: a backlog of 3,000 events for the projector.
     let csv = tempfile_path("projector-crash.csv");
     {
@@ -118,11 +101,12 @@ fn a_projector_killed_mid_backlog_resumes_without_applying_anything_twice() {
         "the restarted projector to finish",
         Duration::from_secs(120),
         || {
-            query_i64(&url, "SELECT count(*) FROM flight_availability") == 3000
+            (query_i64(&url, "SELECT count(*) FROM flight_availability") == 3000
                 && query_i64(
                     &url,
                     "SELECT position FROM projection_checkpoints WHERE name = 'flight_availability'",
-                ) >= query_i64(&url, "SELECT max(global_position) FROM events")
+                ) >= query_i64(&url, "SELECT max(global_position) FROM events"))
+            .then_some(())
         },
     );
     let live = snapshot(&url);

@@ -111,7 +111,8 @@ async fn the_memory_process_store_keeps_the_contract() {
 
 #[tokio::test]
 async fn the_postgres_process_store_keeps_the_contract_across_reconnects() {
-    let (url, pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let (url, pool) = (db.url.clone(), db.pool.clone());
     contract(Arc::new(PgProcessStore::new(pool.clone()))).await;
     // What was stored survives a new connection pool (a restart).
     let store = PgProcessStore::new(pool);
@@ -131,7 +132,8 @@ async fn the_postgres_process_store_keeps_the_contract_across_reconnects() {
 /// is released, or until the claim lapses because its worker stopped renewing it (it died).
 #[tokio::test]
 async fn a_saga_is_claimed_by_one_worker_at_a_time_and_taken_over_when_its_claim_lapses() {
-    let (_, pool) = skyfly_tests::db::fresh_database().await;
+    let db = skyfly_tests::db::fresh_database().await;
+    let pool = db.pool.clone();
     let lease = std::time::Duration::from_millis(300);
     let a = PgProcessStore::for_worker(pool.clone(), Uuid::now_v7(), lease);
     let b = PgProcessStore::for_worker(pool.clone(), Uuid::now_v7(), lease);
