@@ -134,8 +134,8 @@ pub fn luhn_valid(digits: &str) -> bool {
 
 impl CardDetails {
     /// Checks card details as the customer typed them: spaces and dashes in the number are ignored,
-    /// then the number's length, its Luhn checksum, the expiry month and year and the CVC are checked
-    /// in that order; the first to fail is the error.
+    /// then the number's length, its Luhn checksum, the expiry month and year and the CVC are
+    /// checked in that order; the first to fail is the error.
     pub fn parse(
         number: &str,
         exp_month: u32,

@@ -150,8 +150,8 @@ impl From<FlightId> for String {
 pub struct FlightNumber(String);
 
 impl FlightNumber {
-    /// Reads a flight number: 3 to 6 characters, a 2-character airline designator (upper-case letters
-    /// or digits, not both digits) then 1 to 4 digits.
+    /// Reads a flight number: 3 to 6 characters, a 2-character airline designator (upper-case
+    /// letters or digits, not both digits) then 1 to 4 digits.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let b = s.as_bytes();
         let ok = (3..=6).contains(&b.len())

@@ -47,7 +47,8 @@ pub enum AppendOutcome {
 }
 
 impl AppendOutcome {
-    /// The stream version and last position of the append, whether made now or by the earlier command.
+    /// The stream version and last position of the append, whether made now or by the earlier
+    /// command.
     pub fn appended(&self) -> Appended {
         match self {
             AppendOutcome::Appended(a) | AppendOutcome::AlreadyApplied(a) => *a,
@@ -116,8 +117,8 @@ pub struct Backlog {
     pub oldest_recorded_at: Option<DateTime<Utc>>,
 }
 
-/// The event store: appends events to streams under optimistic concurrency and reads streams and the
-/// global log back in order.
+/// The event store: appends events to streams under optimistic concurrency and reads streams and
+/// the global log back in order.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Appends `events` to `stream` if its version matches `expected`, atomically. With a
