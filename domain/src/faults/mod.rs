@@ -140,7 +140,7 @@ pub enum FaultError {
     /// A probability above 1, i.e. more than 1000 thousandths (`invalid_probability`).
     #[error("probability must be between 0 and 1")]
     InvalidProbability,
-    /// A fault with this id is already armed with another step or mode (`already_armed`).
+    /// A fault with this id was already armed, with another step or mode (`already_armed`).
     #[error("a fault with this id is already armed")]
     AlreadyArmed,
     /// No fault was armed with this id (`not_found`).
