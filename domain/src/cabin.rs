@@ -9,7 +9,7 @@ use std::fmt;
 pub enum Cabin {
     /// The standard cabin at the back of the aircraft.
     Economy,
-    /// Premium economy: more room than economy, below business.
+    /// Premium economy, between economy and business.
     Premium,
     /// Business class.
     Business,

@@ -80,7 +80,7 @@ pub enum CardError {
     /// The card number is not 12 to 19 digits (spaces and dashes aside).
     #[error("card_number must be 12 to 19 digits")]
     NumberFormat,
-    /// The card number fails the Luhn checksum, as a mistyped number does.
+    /// The card number fails the Luhn checksum, as a mistyped number usually does.
     #[error("card_number fails the Luhn check")]
     Luhn,
     /// The expiry month is not 1 to 12.
@@ -201,7 +201,7 @@ pub struct AuthorizationRequest {
 /// A provider's approval of an amount on a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authorization {
-    /// The provider's code for this approval, the same each time the same reference is asked.
+    /// The provider's code for this approval.
     pub authorization_code: String,
     /// The card that was authorized, as it may be kept.
     pub card: CardSummary,

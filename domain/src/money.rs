@@ -9,7 +9,7 @@ use std::fmt;
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// US dollars, the currency of every fare SkyFly sells.
+    /// US dollars (the currency of the schedule files' fares).
     pub const USD: Currency = Currency(*b"USD");
 
     /// Reads a currency code; refused unless it is exactly three upper-case ASCII letters.
@@ -51,7 +51,7 @@ impl From<Currency> for String {
 /// `{ "amount": 12345, "currency": "USD" }`: 123.45 US dollars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
-    /// The amount in minor units (cents for USD); negative only for a debit.
+    /// The amount in minor units (cents for USD).
     pub amount: i64,
     /// The currency the amount is in; amounts in different currencies are never combined.
     pub currency: Currency,
