@@ -26,8 +26,11 @@ pub trait DomainEvent:
 pub trait Aggregate: Default + Clone + std::fmt::Debug + Send + Sync + 'static {
     /// Stream category: streams of this aggregate are named `<CATEGORY>-<id>`.
     const CATEGORY: &'static str;
+    /// What happened to an instance: the events its stream records.
     type Event: DomainEvent;
+    /// What can be asked of an instance.
     type Command: std::fmt::Debug + Send + Sync;
+    /// Why a command is refused (a typed rejection with a stable code).
     type Error: std::error::Error + Clone + PartialEq + Send + Sync + 'static;
 
     /// Applies a recorded event. Total: no validation, no errors, no side effects.

@@ -3,16 +3,22 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A cabin (class of travel) of a flight; each offered cabin has its own seats and base fare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cabin {
+    /// The standard cabin at the back of the aircraft.
     Economy,
+    /// Premium economy, between economy and business.
     Premium,
+    /// Business class.
     Business,
+    /// First class, at the front.
     First,
 }
 
 impl Cabin {
+    /// Every cabin, from the back of the aircraft to the front.
     pub const ALL: [Cabin; 4] = [
         Cabin::Economy,
         Cabin::Premium,
@@ -20,6 +26,7 @@ impl Cabin {
         Cabin::First,
     ];
 
+    /// The cabin's stable name as it appears in events and over HTTP (`"economy"`, `"premium"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Cabin::Economy => "economy",
@@ -29,6 +36,7 @@ impl Cabin {
         }
     }
 
+    /// The cabin named `s` (exactly as [`Cabin::as_str`] spells it, lower case), or `None`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }

@@ -10,17 +10,24 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+/// The card network a card belongs to, told by its number's leading digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CardBrand {
+    /// Visa: numbers starting with 4.
     Visa,
+    /// Mastercard: numbers starting with 51 to 55 or 2221 to 2720.
     Mastercard,
+    /// American Express: numbers starting with 34 or 37.
     Amex,
+    /// Discover: numbers starting with 6011 or 65.
     Discover,
+    /// A number no known network claims.
     Unknown,
 }
 
 impl CardBrand {
+    /// The network of the card `number` (digits only), [`CardBrand::Unknown`] when none claims it.
     pub fn of(number: &str) -> Self {
         let d2: u32 = number.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
         let d4: u32 = number.get(..4).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -37,7 +44,9 @@ impl CardBrand {
 /// What may be kept about a card: brand and last four digits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardSummary {
+    /// The card's network.
     pub brand: CardBrand,
+    /// The last four digits of the card number, the only digits ever kept.
     pub last4: String,
 }
 
@@ -46,7 +55,9 @@ pub struct CardSummary {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CardDetails {
     number: String,
+    /// The month the card expires, 1 to 12; it is valid through the last day of that month.
     pub exp_month: u32,
+    /// The year the card expires, 2000 to 2100.
     pub exp_year: i32,
     cvc: String,
 }
@@ -63,16 +74,22 @@ impl fmt::Debug for CardDetails {
     }
 }
 
+/// Why card details presented by the customer are refused, before anything is recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
+    /// The card number is not 12 to 19 digits (spaces and dashes aside).
     #[error("card_number must be 12 to 19 digits")]
     NumberFormat,
+    /// The card number fails the Luhn checksum, as a mistyped number usually does.
     #[error("card_number fails the Luhn check")]
     Luhn,
+    /// The expiry month is not 1 to 12.
     #[error("exp_month must be 1 to 12")]
     ExpMonth,
+    /// The expiry year is not 2000 to 2100.
     #[error("exp_year is out of range")]
     ExpYear,
+    /// The card verification code is not 3 or 4 digits.
     #[error("cvc must be 3 or 4 digits")]
     Cvc,
 }
@@ -99,6 +116,7 @@ pub fn last_valid_day(exp_month: u32, exp_year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt())
 }
 
+/// Whether `digits` (ASCII digits only) pass the Luhn checksum that every card number carries.
 pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0;
     for (i, c) in digits.bytes().rev().enumerate() {
@@ -115,6 +133,9 @@ pub fn luhn_valid(digits: &str) -> bool {
 }
 
 impl CardDetails {
+    /// Checks card details as the customer typed them: spaces and dashes in the number are ignored,
+    /// then the number's length, its Luhn checksum, the expiry month and year and the CVC are
+    /// checked in that order; the first to fail is the error.
     pub fn parse(
         number: &str,
         exp_month: u32,
@@ -145,10 +166,12 @@ impl CardDetails {
         })
     }
 
+    /// The full card number (digits only), for the provider alone.
     pub fn number(&self) -> &str {
         &self.number
     }
 
+    /// What may be kept about this card: its brand and last four digits.
     pub fn summary(&self) -> CardSummary {
         CardSummary {
             brand: CardBrand::of(&self.number),
@@ -165,7 +188,9 @@ impl CardDetails {
 /// An authorization request to a payment provider.
 #[derive(Debug, Clone)]
 pub struct AuthorizationRequest {
+    /// The card to charge.
     pub card: CardDetails,
+    /// The amount to authorize.
     pub amount: Money,
     /// Today, from the injected clock (for the expiry check).
     pub today: NaiveDate,
@@ -173,12 +198,16 @@ pub struct AuthorizationRequest {
     pub reference: String,
 }
 
+/// A provider's approval of an amount on a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authorization {
+    /// The provider's code for this approval.
     pub authorization_code: String,
+    /// The card that was authorized, as it may be kept.
     pub card: CardSummary,
 }
 
+/// Why a payment provider did not authorize.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
     /// The card or the amount was refused (`card_declined`, `insufficient_funds`, `expired_card`,
@@ -190,6 +219,7 @@ pub enum ProviderError {
     Retryable(String),
 }
 
+/// The answer a payment provider will give to an authorization.
 pub type ProviderFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Authorization, ProviderError>> + Send + 'a>>;
 
@@ -197,26 +227,34 @@ pub type ProviderFuture<'a> =
 /// restart even) without anything in SkyFly ever holding the number or the CVC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardToken {
+    /// The provider's opaque token for the card, which stands in for it from then on.
     pub token: String,
+    /// The card behind the token, as it may be kept.
     pub card: CardSummary,
 }
 
 /// An authorization of a tokenized card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenAuthorizationRequest {
+    /// The token of the card to charge.
     pub token: String,
+    /// The amount to authorize.
     pub amount: Money,
+    /// Today, from the injected clock (for the expiry check).
     pub today: NaiveDate,
+    /// The provider's idempotency key: the same key never authorizes twice.
     pub reference: String,
 }
 
 /// The payment provider port. The built-in card processor implements it; a real acquirer would.
 pub trait PaymentProvider: Send + Sync + 'static {
+    /// Authorizes an amount on a card presented in full.
     fn authorize(&self, request: AuthorizationRequest) -> ProviderFuture<'_>;
 
     /// Vaults a card and returns its token (the provider's, opaque to SkyFly).
     fn tokenize(&self, card: CardDetails) -> Result<CardToken, ProviderError>;
 
+    /// Authorizes an amount on a card vaulted earlier by [`PaymentProvider::tokenize`].
     fn authorize_token(&self, request: TokenAuthorizationRequest) -> ProviderFuture<'_>;
 }
 

@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+/// Where the command path gets the current instant: the system clock in production, a manual one in
+/// tests and scenarios.
 pub trait Clock: Send + Sync + 'static {
+    /// The current instant, in UTC.
     fn now(&self) -> DateTime<Utc>;
 }

@@ -11,12 +11,21 @@ use uuid::Uuid;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
     /// A signed-in user.
-    User { user_id: Uuid, role: String },
+    User {
+        /// The user's id.
+        user_id: Uuid,
+        /// The user's role when the command was issued (`"customer"` or `"staff"`).
+        role: String,
+    },
     /// The engine itself: a process manager, a scheduler, an importer.
-    System { component: String },
+    System {
+        /// Which part of the engine, e.g. the process manager.
+        component: String,
+    },
 }
 
 impl Actor {
+    /// The engine component named `component` as the actor.
     pub fn system(component: &str) -> Self {
         Actor::System {
             component: component.to_owned(),
@@ -31,8 +40,11 @@ pub struct Metadata {
     pub correlation_id: Uuid,
     /// The event (or command) that directly caused this one.
     pub causation_id: Uuid,
+    /// The command that recorded this event; a command id already recorded appends nothing.
     pub command_id: CommandId,
+    /// Who or what issued that command.
     pub actor: Actor,
+    /// An optional id tying the event to an outside trace; absent when none was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
@@ -53,42 +65,63 @@ impl Metadata {
 /// An event about to be appended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
+    /// The event's own id (UUIDv7).
     pub event_id: EventId,
+    /// The event's type name (the variant name, never renamed).
     pub event_type: String,
+    /// Version of the payload's schema.
     pub schema_version: u32,
+    /// The event's fields, as JSON.
     pub payload: serde_json::Value,
+    /// Why the event happened.
     pub metadata: Metadata,
+    /// When the event was recorded.
     pub recorded_at: DateTime<Utc>,
 }
 
 /// An event as recorded: the envelope of docs/domain.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedEvent {
+    /// The event's own id (UUIDv7).
     pub event_id: EventId,
+    /// The stream it belongs to, `<category>-<id>`.
     pub stream_id: String,
     /// 1 for the first event of a stream.
     pub stream_version: u64,
     /// Strictly increasing along the global log (not necessarily dense).
     pub global_position: u64,
+    /// The event's type name (the variant name, never renamed).
     pub event_type: String,
+    /// Version of the payload's schema.
     pub schema_version: u32,
+    /// The event's fields, as JSON.
     pub payload: serde_json::Value,
+    /// Why the event happened.
     pub metadata: Metadata,
+    /// When the event was recorded.
     pub recorded_at: DateTime<Utc>,
 }
 
+/// Why a domain event could not be turned into a recorded one or back.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
+    /// The domain event could not be serialized.
     #[error("event could not be encoded: {0}")]
     Encode(serde_json::Error),
+    /// A recorded payload does not match its event type's fields.
     #[error("event {event_type} (schema {schema_version}) could not be decoded: {source}")]
     Decode {
+        /// The recorded event type.
         event_type: String,
+        /// The recorded schema version.
         schema_version: u32,
+        /// What the JSON decoder objected to.
         source: serde_json::Error,
     },
+    /// The event type is not one of the event family's variants (not raised today).
     #[error("event type {0} is not a variant's tag")]
     Shape(String),
+    /// The stream id does not name an instance of the aggregate it was read as.
     #[error("stream {0} does not name an instance of its aggregate")]
     StreamId(String),
 }

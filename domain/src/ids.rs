@@ -13,9 +13,11 @@ macro_rules! uuid_id {
         pub struct $name(pub Uuid);
 
         impl $name {
+            /// The id whose UUID is `id`.
             pub const fn from_uuid(id: Uuid) -> Self {
                 Self(id)
             }
+            /// The UUID behind this id.
             pub const fn as_uuid(&self) -> Uuid {
                 self.0
             }
@@ -93,15 +95,19 @@ pub struct FlightId {
 }
 
 impl FlightId {
+    /// The flight `number` departing on `date` (the UTC date of departure).
     pub fn new(number: FlightNumber, date: chrono::NaiveDate) -> Self {
         Self { number, date }
     }
+    /// The flight number, e.g. `AA100`.
     pub fn number(&self) -> &FlightNumber {
         &self.number
     }
+    /// The UTC date of departure.
     pub fn date(&self) -> chrono::NaiveDate {
         self.date
     }
+    /// Reads a flight id written as `<flight number>-<YYYY-MM-DD>`, e.g. `AA100-2026-12-01`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         // `AA100-2026-12-01`: the flight number never contains '-', so split at the first one.
         let (number, date) = s.split_once('-').ok_or(IdError::FlightId)?;
@@ -144,6 +150,8 @@ impl From<FlightId> for String {
 pub struct FlightNumber(String);
 
 impl FlightNumber {
+    /// Reads a flight number: 3 to 6 characters, a 2-character airline designator (upper-case
+    /// letters or digits, not both digits) then 1 to 4 digits.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let b = s.as_bytes();
         let ok = (3..=6).contains(&b.len())
@@ -158,9 +166,11 @@ impl FlightNumber {
             Err(IdError::FlightNumber)
         }
     }
+    /// The 2-character airline designator, e.g. `AA` of `AA100`.
     pub fn airline(&self) -> &str {
         &self.0[..2]
     }
+    /// The flight number as written, e.g. `AA100`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -210,10 +220,13 @@ impl fmt::Display for Locator {
     }
 }
 
+/// Why a flight id or flight number is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
+    /// The text is not `<flight number>-<YYYY-MM-DD>`.
     #[error("a flight id looks like AA100-2026-12-01")]
     FlightId,
+    /// The text is not a 2-character airline designator followed by 1 to 4 digits.
     #[error("a flight number is a 2-character airline code and 1 to 4 digits, e.g. AA100")]
     FlightNumber,
 }

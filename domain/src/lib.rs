@@ -12,20 +12,22 @@
 //! events to record or a typed rejection; `evolve(&mut state, &event)` has no logic that can fail, so
 //! replaying the log can never be refused by today's rules.
 
+#![warn(missing_docs)]
 // Tests may unwrap: a panic is how a test fails. Production code may not (workspace lints).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 /// Declares an aggregate's command enum: one variant per command struct, each variant named after
 /// its struct, plus `From<Struct>` so that callers (and tests) can write `.when(ReserveSeats { .. })`.
+/// Doc comments (and other attributes) on the enum and on each variant are passed through.
 macro_rules! command_enum {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident),+ $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
         // A command lives for one decision; boxing its biggest variant would only add noise.
         #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(tag = "command_type", content = "payload")]
         $vis enum $name {
-            $($variant($variant)),+
+            $($(#[$vmeta])* $variant($variant)),+
         }
 
         $(

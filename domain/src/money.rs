@@ -3,13 +3,16 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// An ISO 4217 currency code, three upper-case letters such as `USD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency([u8; 3]);
 
 impl Currency {
+    /// US dollars (the currency of the schedule files' fares).
     pub const USD: Currency = Currency(*b"USD");
 
+    /// Reads a currency code; refused unless it is exactly three upper-case ASCII letters.
     pub fn parse(s: &str) -> Result<Self, MoneyError> {
         let b = s.as_bytes();
         if b.len() == 3 && b.iter().all(u8::is_ascii_uppercase) {
@@ -19,6 +22,7 @@ impl Currency {
         }
     }
 
+    /// The code as written, e.g. `"USD"`.
     pub fn as_str(&self) -> &str {
         // Only ever built from three ASCII upper-case letters.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
@@ -47,20 +51,25 @@ impl From<Currency> for String {
 /// `{ "amount": 12345, "currency": "USD" }`: 123.45 US dollars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
+    /// The amount in minor units (cents for USD).
     pub amount: i64,
+    /// The currency the amount is in; amounts in different currencies are never combined.
     pub currency: Currency,
 }
 
 impl Money {
+    /// `amount` minor units of `currency`.
     pub const fn new(amount: i64, currency: Currency) -> Self {
         Self { amount, currency }
     }
+    /// `amount` US cents.
     pub const fn usd(amount: i64) -> Self {
         Self {
             amount,
             currency: Currency::USD,
         }
     }
+    /// Nothing, in `currency`.
     pub const fn zero(currency: Currency) -> Self {
         Self {
             amount: 0,
@@ -68,6 +77,7 @@ impl Money {
         }
     }
 
+    /// The sum of two amounts; refused if their currencies differ or the sum overflows.
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         self.amount
@@ -76,6 +86,7 @@ impl Money {
             .ok_or(MoneyError::Overflow)
     }
 
+    /// This amount less `other`; refused if their currencies differ or the difference overflows.
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         self.amount
@@ -84,6 +95,7 @@ impl Money {
             .ok_or(MoneyError::Overflow)
     }
 
+    /// This amount `n` times (e.g. a fare for `n` passengers); refused if it overflows.
     pub fn checked_mul(self, n: i64) -> Result<Money, MoneyError> {
         self.amount
             .checked_mul(n)
@@ -108,12 +120,16 @@ impl fmt::Display for Money {
     }
 }
 
+/// Why an amount or a currency is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
+    /// The currency is not three upper-case letters.
     #[error("a currency is an ISO 4217 code of three upper-case letters")]
     Currency,
+    /// Amounts in different currencies were combined.
     #[error("amounts in different currencies cannot be combined")]
     CurrencyMismatch,
+    /// The result does not fit in the amount's range.
     #[error("amount out of range")]
     Overflow,
 }

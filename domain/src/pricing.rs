@@ -11,14 +11,22 @@ pub const QUOTE_VALIDITY: Duration = Duration::minutes(15);
 /// Tax rate in basis points (7.5%).
 pub const TAX_RATE_BP: i64 = 750;
 
+/// The price of a party of passengers in one cabin of a flight, valid for [`QUOTE_VALIDITY`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
+    /// The flight priced.
     pub flight_id: FlightId,
+    /// The cabin priced.
     pub cabin: Cabin,
+    /// The number of passengers (one seat each).
     pub passengers: u32,
+    /// The party's fare: the cabin's base fare times the passengers.
     pub fare: Money,
+    /// Taxes: 7.5 % of the whole fare, rounded half up to the cent.
     pub taxes: Money,
+    /// What the party pays: fare plus taxes.
     pub total: Money,
+    /// When the quote stops holding: [`QUOTE_VALIDITY`] after it was made.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -34,6 +42,8 @@ pub fn taxes_on(fare: Money) -> Result<Money, MoneyError> {
     })
 }
 
+/// Prices `passengers` seats in `cabin` of `flight_id` at `base_fare` each, at instant `now`:
+/// `fare = passengers × base_fare`, taxes on the whole fare, `total = fare + taxes`.
 pub fn quote(
     flight_id: FlightId,
     cabin: Cabin,

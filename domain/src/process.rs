@@ -7,6 +7,8 @@ use crate::store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// What a process manager keeps across restarts: its checkpoint in the global log, the sagas in
+/// flight with their next wake-up, the seat holds that will expire and the miles that will expire.
 #[async_trait]
 pub trait ProcessStore: Send + Sync + 'static {
     /// The global position up to which `process` has handled the log (0 if never).

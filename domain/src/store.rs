@@ -39,6 +39,7 @@ pub struct Appended {
 /// What came of an append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppendOutcome {
+    /// The events were appended.
     Appended(Appended),
     /// The command id was already recorded: nothing was appended. `stream_version` and
     /// `last_position` describe what that earlier command appended.
@@ -46,6 +47,8 @@ pub enum AppendOutcome {
 }
 
 impl AppendOutcome {
+    /// The stream version and last position of the append, whether made now or by the earlier
+    /// command.
     pub fn appended(&self) -> Appended {
         match self {
             AppendOutcome::Appended(a) | AppendOutcome::AlreadyApplied(a) => *a,
@@ -53,18 +56,26 @@ impl AppendOutcome {
     }
 }
 
+/// Why the event store did not do what was asked.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
+    /// The stream is not at the version the appender expected: someone else appended first.
     #[error("stream {stream} is at version {actual}, expected {expected:?}")]
     VersionConflict {
+        /// The stream appended to.
         stream: String,
+        /// The version the appender expected.
         expected: ExpectedVersion,
+        /// The stream's actual version.
         actual: u64,
     },
+    /// An append was asked with no events.
     #[error("an append needs at least one event")]
     EmptyAppend,
+    /// The store cannot be reached right now; the same request may succeed later.
     #[error("event store unavailable: {0}")]
     Unavailable(String),
+    /// The store failed otherwise (e.g. a duplicate event id or unreadable metadata).
     #[error("event store failure: {0}")]
     Backend(String),
 }
@@ -106,6 +117,8 @@ pub struct Backlog {
     pub oldest_recorded_at: Option<DateTime<Utc>>,
 }
 
+/// The event store: appends events to streams under optimistic concurrency and reads streams and
+/// the global log back in order.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Appends `events` to `stream` if its version matches `expected`, atomically. With a

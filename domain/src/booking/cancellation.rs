@@ -14,14 +14,18 @@ pub const FULL_REFUND_NOTICE: Duration = Duration::hours(24);
 /// know roles); the booking records who did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestCancellation {
+    /// When the cancellation is asked for: it must be before departure, and it fixes the refund.
     pub at: DateTime<Utc>,
+    /// The user who asks: the customer, or a member of staff.
     pub by: UserId,
 }
 
 /// The cancellation process released the seats, refunded the card and settled the miles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompleteCancellation {
+    /// What was actually refunded to the card.
     pub refunded: Money,
+    /// When the cancellation completed.
     pub at: DateTime<Utc>,
 }
 

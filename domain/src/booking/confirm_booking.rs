@@ -5,8 +5,10 @@ use super::{Booking, BookingError, BookingStatus, ticket_number};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Every step of the saga succeeded: confirm the booking and issue one ticket per passenger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfirmBooking {
+    /// When the booking is confirmed.
     pub at: DateTime<Utc>,
 }
 

@@ -8,15 +8,21 @@ use serde::{Deserialize, Serialize};
 /// No seats were available: nothing to undo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RejectBooking {
+    /// The refusal's stable code, e.g. `seats_unavailable`.
     pub reason: String,
+    /// When the booking is rejected.
     pub at: DateTime<Utc>,
 }
 
 /// A step failed; its predecessors have been compensated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailBooking {
+    /// The saga step that failed (a failure in `commit_seats` or `capture_payment` counts as
+    /// `confirm_booking`).
     pub step: SagaStep,
+    /// Why it failed: the refusal's stable code, `timeout`, or the fault that was injected.
     pub reason: String,
+    /// When the booking is marked failed.
     pub at: DateTime<Utc>,
 }
 

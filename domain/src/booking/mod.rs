@@ -40,11 +40,17 @@ use crate::aggregate::Aggregate;
 command_enum! {
     /// Every command the booking accepts.
     pub enum BookingCommand {
+        /// A customer places a booking at a quoted price.
         PlaceBooking,
+        /// The saga succeeded: issue the tickets.
         ConfirmBooking,
+        /// No seats were available: the booking is rejected.
         RejectBooking,
+        /// A step failed and was compensated: the booking failed.
         FailBooking,
+        /// The customer or staff asks to cancel a confirmed booking.
         RequestCancellation,
+        /// The cancellation was carried out.
         CompleteCancellation,
     }
 }

@@ -22,6 +22,8 @@ struct PassengerFields {
 }
 
 impl Passenger {
+    /// A passenger named `first_name` `last_name`; each is trimmed and must then be 1 to
+    /// [`MAX_PASSENGER_NAME_LEN`] characters, else [`BookingError::InvalidPassengerName`].
     pub fn new(first_name: &str, last_name: &str) -> Result<Self, BookingError> {
         Ok(Self {
             first_name: name(first_name)?,
@@ -29,10 +31,12 @@ impl Passenger {
         })
     }
 
+    /// The passenger's first name, trimmed.
     pub fn first_name(&self) -> &str {
         &self.first_name
     }
 
+    /// The passenger's last name, trimmed.
     pub fn last_name(&self) -> &str {
         &self.last_name
     }

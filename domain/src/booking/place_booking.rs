@@ -12,18 +12,30 @@ use serde::{Deserialize, Serialize};
 /// The most passengers on one booking: one seat each, so the inventory's limit per booking.
 pub const MAX_PASSENGERS: usize = crate::inventory::MAX_SEATS_PER_BOOKING as usize;
 
+/// A customer asks for seats for a party on a flight at a quoted price; the booking saga starts
+/// from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceBooking {
+    /// The new booking's id.
     pub booking_id: BookingId,
+    /// The customer placing the booking.
     pub customer: UserId,
+    /// The flight instance to book.
     pub flight_id: FlightId,
+    /// When the flight departs; a booking is refused at or after it.
     pub departure: DateTime<Utc>,
+    /// The cabin to book.
     pub cabin: Cabin,
+    /// The passengers, 1 to [`MAX_PASSENGERS`], one seat each.
     pub passengers: Vec<Passenger>,
+    /// The e-mail address given to contact the customer about this booking.
     pub contact_email: Email,
+    /// The price to charge: must be for this flight, cabin and party size, and still hold at
+    /// `requested_at`.
     pub quote: Quote,
     /// Miles to pay part of the fare with (0 for none).
     pub redeem_miles: u64,
+    /// When the customer places the booking.
     pub requested_at: DateTime<Utc>,
 }
 

@@ -3,13 +3,19 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A forward step of the booking saga, in the order it runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SagaStep {
+    /// Hold the seats on the flight.
     ReserveSeats,
+    /// Take the redeemed miles from the customer's loyalty account (only when miles are redeemed).
     RedeemMiles,
+    /// Create the payment and authorize the card for what it pays.
     AuthorizePayment,
+    /// Award the miles the card-paid fare earns.
     AwardMiles,
+    /// Commit the seats, capture the payment and confirm the booking (three recorded sub-steps).
     ConfirmBooking,
 }
 
@@ -23,6 +29,7 @@ impl SagaStep {
         SagaStep::ConfirmBooking,
     ];
 
+    /// The step's stable name, e.g. `"reserve_seats"`.
     pub fn as_str(self) -> &'static str {
         match self {
             SagaStep::ReserveSeats => "reserve_seats",
@@ -33,6 +40,7 @@ impl SagaStep {
         }
     }
 
+    /// The step named `s` (as [`SagaStep::as_str`] spells it), or `None`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|step| step.as_str() == s)
     }

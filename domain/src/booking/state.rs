@@ -12,18 +12,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Where a booking stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
+    /// Placed; the saga is still running.
     Pending,
+    /// Every step succeeded and the tickets are issued.
     Confirmed,
+    /// No seats were available; nothing had to be undone.
     Rejected,
+    /// A step failed and what had been done was undone.
     Failed,
+    /// A cancellation was asked for and is being carried out; over HTTP it still shows as
+    /// confirmed.
     CancellationRequested,
+    /// The cancellation is complete: seats released, card refunded, miles settled.
     Cancelled,
 }
 
 impl BookingStatus {
+    /// The status's stable name, e.g. `"cancellation_requested"`.
     pub fn as_str(self) -> &'static str {
         match self {
             BookingStatus::Pending => "pending",
@@ -62,50 +71,74 @@ pub struct Booking {
 /// A placed booking.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookingState {
+    /// The booking.
     pub booking_id: BookingId,
+    /// Its 6-character booking reference.
     pub locator: Locator,
+    /// The customer who placed it.
     pub customer: UserId,
+    /// The flight instance booked.
     pub flight_id: FlightId,
+    /// When the flight departs.
     pub departure: DateTime<Utc>,
+    /// The cabin booked.
     pub cabin: Cabin,
+    /// The passengers, one seat each, in ticket order.
     pub passengers: Vec<Passenger>,
+    /// The e-mail address given to contact the customer about this booking.
     pub contact_email: Email,
+    /// The price the booking charges.
     pub quote: Quote,
+    /// Miles paying part of the fare (1 mile = 1 cent; 0 for none).
     pub redeem_miles: u64,
+    /// When the customer placed the booking.
     pub requested_at: DateTime<Utc>,
+    /// Where the booking stands.
     pub status: BookingStatus,
     /// One per passenger, in order, once confirmed.
     pub ticket_numbers: Vec<String>,
+    /// When the booking was confirmed, once it is.
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// Why the booking was rejected, if it was.
     pub rejection: Option<Rejection>,
+    /// Where and why the saga failed, if it did.
     pub failure: Option<Failure>,
+    /// The cancellation, once one is asked for.
     pub cancellation: Option<Cancellation>,
 }
 
 /// Why the booking was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// The refusal's stable code, e.g. `seats_unavailable`.
     pub reason: String,
+    /// When the booking was rejected.
     pub rejected_at: DateTime<Utc>,
 }
 
 /// Why and where the saga failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// The saga step that failed.
     pub step: SagaStep,
+    /// Why it failed: the refusal's stable code, `timeout`, or the fault that was injected.
     pub reason: String,
+    /// When the booking was marked failed.
     pub failed_at: DateTime<Utc>,
 }
 
 /// A cancellation, from request to completion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cancellation {
+    /// The user who asked: the customer, or a member of staff.
     pub requested_by: UserId,
+    /// When the cancellation was asked for.
     pub requested_at: DateTime<Utc>,
     /// The refund due when it was requested.
     pub refund: Money,
     /// What was actually refunded, once cancelled.
     pub refunded: Option<Money>,
+    /// When the cancellation completed, once it has.
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
@@ -131,10 +164,12 @@ impl BookingState {
 }
 
 impl Booking {
+    /// The placed booking, or `None` before it is placed.
     pub fn state(&self) -> Option<&BookingState> {
         self.state.as_ref()
     }
 
+    /// Where the booking stands, or `None` before it is placed.
     pub fn status(&self) -> Option<BookingStatus> {
         self.state.as_ref().map(|s| s.status)
     }

@@ -25,30 +25,50 @@ pub enum FaultMode {
     /// Fail the next `count` commands of the step (all of them while armed if `None`), each with
     /// probability `per_mille`/1000 (always if `None`).
     Fail {
+        /// How many commands to fail before the fault is used up (at least 1); `None`: every
+        /// command while armed.
         count: Option<u32>,
+        /// The chance that each command fails, in thousandths (0 to 1000); `None`: always.
         per_mille: Option<u16>,
     },
     /// Delay each command of the step by `delay_ms`.
-    Delay { delay_ms: u32 },
+    Delay {
+        /// How long each command waits, in milliseconds (1 to 60,000).
+        delay_ms: u32,
+    },
 }
 
+/// What happened on the fault board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event_type", content = "payload")]
 pub enum FaultEvent {
+    /// Staff armed a fault on a saga step.
     FaultArmed {
+        /// The fault, named by staff.
         fault_id: Uuid,
+        /// The saga step it applies to.
         step: SagaStep,
+        /// What it does.
         mode: FaultMode,
+        /// When it was armed.
         armed_at: DateTime<Utc>,
     },
+    /// A failing fault fired: it failed a booking's step.
     FaultTriggered {
+        /// The fault that fired.
         fault_id: Uuid,
+        /// The step it failed.
         step: SagaStep,
+        /// The booking whose step failed.
         booking_id: BookingId,
+        /// When it fired.
         triggered_at: DateTime<Utc>,
     },
+    /// Staff disarmed a fault: it no longer applies.
     FaultDisarmed {
+        /// The fault.
         fault_id: Uuid,
+        /// When it was disarmed.
         disarmed_at: DateTime<Utc>,
     },
 }
@@ -63,54 +83,76 @@ impl DomainEvent for FaultEvent {
     }
 }
 
+/// Arms a fault on a saga step; arming the same fault again with the same step and mode is a no-op.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArmFault {
+    /// The fault, named by staff.
     pub fault_id: Uuid,
+    /// The saga step it applies to.
     pub step: SagaStep,
+    /// What it does: fail (a count and a probability) or delay.
     pub mode: FaultMode,
+    /// When it is armed.
     pub at: DateTime<Utc>,
 }
 
+/// Disarms a fault; disarming it again is a no-op.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisarmFault {
+    /// The fault to disarm.
     pub fault_id: Uuid,
+    /// When it is disarmed.
     pub at: DateTime<Utc>,
 }
 
 /// Records that a failing fault fired for a booking's step (counts down `count`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriggerFault {
+    /// The fault that fired; refused unless it is still armed and not used up.
     pub fault_id: Uuid,
+    /// The booking whose step it failed.
     pub booking_id: BookingId,
+    /// When it fired.
     pub at: DateTime<Utc>,
 }
 
 command_enum! {
     /// Every command the fault board accepts.
     pub enum FaultCommand {
+        /// Arm a fault on a saga step.
         ArmFault,
+        /// Disarm a fault.
         DisarmFault,
+        /// Record that a failing fault fired.
         TriggerFault,
     }
 }
 
+/// Why the fault board refuses a command; each refusal has a stable [`code`](Self::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
+    /// A delay is not 1 to 60,000 ms (`invalid_delay`).
     #[error("delay_ms must be 1 to 60000")]
     InvalidDelay,
+    /// A count of 0 failures (`invalid_count`).
     #[error("count must be at least 1")]
     InvalidCount,
+    /// A probability above 1, i.e. more than 1000 thousandths (`invalid_probability`).
     #[error("probability must be between 0 and 1")]
     InvalidProbability,
+    /// A fault with this id was already armed, with another step or mode (`already_armed`).
     #[error("a fault with this id is already armed")]
     AlreadyArmed,
+    /// No fault was armed with this id (`not_found`).
     #[error("no such fault")]
     NotFound,
+    /// The fault was disarmed or used up: it can no longer fire (`not_armed`).
     #[error("the fault is no longer armed")]
     NotArmed,
 }
 
 impl FaultError {
+    /// A stable machine-readable code (part of the API: never change one).
     pub fn code(&self) -> &'static str {
         match self {
             FaultError::InvalidDelay => "invalid_delay",
@@ -122,6 +164,7 @@ impl FaultError {
         }
     }
 
+    /// The request field the error is about, when it is about one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
             FaultError::InvalidDelay => Some("delay_ms"),
@@ -135,11 +178,17 @@ impl FaultError {
 /// One fault and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
+    /// The fault, named by staff.
     pub fault_id: Uuid,
+    /// The saga step it applies to.
     pub step: SagaStep,
+    /// What it does.
     pub mode: FaultMode,
+    /// When it was armed.
     pub armed_at: DateTime<Utc>,
+    /// How many times it has fired.
     pub triggered: u32,
+    /// When it was disarmed, if it was.
     pub disarmed_at: Option<DateTime<Utc>>,
 }
 
@@ -153,6 +202,7 @@ impl Fault {
             }
     }
 
+    /// How many more times a counted failing fault can fire; `None` when it is not counted.
     pub fn remaining(&self) -> Option<u32> {
         match self.mode {
             FaultMode::Fail { count: Some(n), .. } => Some(n.saturating_sub(self.triggered)),
@@ -165,11 +215,18 @@ impl Fault {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultEffect {
     /// Fail it, recording `TriggerFault` for this fault.
-    Fail { fault_id: Uuid },
+    Fail {
+        /// The fault that fails it.
+        fault_id: Uuid,
+    },
     /// Delay it.
-    Delay { delay_ms: u32 },
+    Delay {
+        /// How long to wait, in milliseconds.
+        delay_ms: u32,
+    },
 }
 
+/// The faults staff armed, on the one stream `faults-board`. `Default` is a board with no fault.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultBoard {
     faults: BTreeMap<Uuid, Fault>,
@@ -183,6 +240,7 @@ impl FaultBoard {
         all.into_iter()
     }
 
+    /// The fault `id`, if it was ever armed.
     pub fn fault(&self, id: Uuid) -> Option<&Fault> {
         self.faults.get(&id)
     }

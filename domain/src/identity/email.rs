@@ -36,6 +36,7 @@ impl Email {
         Ok(Self(email))
     }
 
+    /// The address as normalised (trimmed, lower case).
     pub fn as_str(&self) -> &str {
         &self.0
     }

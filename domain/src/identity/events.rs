@@ -6,15 +6,21 @@ use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// What happened to a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event_type", content = "payload")]
 pub enum IdentityEvent {
     /// A user registered. No credentials here: the password hash lives in the credentials table.
     UserRegistered {
+        /// The user.
         user_id: UserId,
+        /// Their normalised e-mail address.
         email: Email,
+        /// Their display name, trimmed.
         name: String,
+        /// What they sign in as.
         role: Role,
+        /// When they registered.
         registered_at: DateTime<Utc>,
     },
 }

@@ -45,6 +45,7 @@ impl UserId {
 command_enum! {
     /// Every command the user aggregate accepts.
     pub enum IdentityCommand {
+        /// Register a new user.
         RegisterUser,
     }
 }
@@ -58,18 +59,25 @@ pub struct User {
 /// A registered user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserState {
+    /// The user.
     pub user_id: UserId,
+    /// Their normalised e-mail address.
     pub email: Email,
+    /// Their display name, trimmed.
     pub name: String,
+    /// What they sign in as.
     pub role: Role,
+    /// When they registered.
     pub registered_at: DateTime<Utc>,
 }
 
 impl User {
+    /// The registered user, or `None` before registration.
     pub fn state(&self) -> Option<&UserState> {
         self.state.as_ref()
     }
 
+    /// Whether the user has registered.
     pub fn is_registered(&self) -> bool {
         self.state.is_some()
     }

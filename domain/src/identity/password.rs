@@ -3,7 +3,9 @@
 use super::IdentityError;
 use std::fmt;
 
+/// The shortest password accepted, in characters.
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// The longest password accepted, in characters.
 pub const MAX_PASSWORD_LEN: usize = 128;
 
 /// A password that meets the policy: 8 to 128 characters (not bytes). Neither `Debug` nor anything
@@ -12,6 +14,8 @@ pub const MAX_PASSWORD_LEN: usize = 128;
 pub struct Password(String);
 
 impl Password {
+    /// Checks the policy: [`MIN_PASSWORD_LEN`] to [`MAX_PASSWORD_LEN`] characters (not bytes),
+    /// nothing else.
     pub fn parse(s: &str) -> Result<Self, IdentityError> {
         let len = s.chars().count();
         if (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len) {

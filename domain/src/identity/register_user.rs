@@ -9,14 +9,18 @@ use serde::{Deserialize, Serialize};
 /// The longest display name accepted, in characters (after trimming).
 pub const MAX_NAME_LEN: usize = 100;
 
+/// Registers a new user, customer or staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterUser {
     /// Normally [`UserId::for_email`]; the aggregate does not insist, so seeded accounts may differ.
     pub user_id: UserId,
+    /// Their normalised e-mail address.
     pub email: Email,
     /// Display name; stored trimmed.
     pub name: String,
+    /// What they sign in as: customers register over HTTP, staff from the command line.
     pub role: Role,
+    /// When they register.
     pub at: DateTime<Utc>,
 }
 

@@ -6,9 +6,12 @@ use crate::ids::BookingId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Sells a booking the seats it holds, before the hold lapses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommitSeats {
+    /// The booking whose hold is committed.
     pub booking_id: BookingId,
+    /// The instant of the commit; refused from the hold's deadline on.
     pub now: DateTime<Utc>,
 }
 

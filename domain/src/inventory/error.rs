@@ -3,42 +3,94 @@
 use crate::cabin::Cabin;
 use chrono::{DateTime, Utc};
 
+/// Why the flight inventory refuses a command; each refusal has a stable [`code`](Self::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InventoryError {
+    /// The flight instance is already on sale (`already_scheduled`).
     #[error("the flight is already scheduled")]
     AlreadyScheduled,
+    /// The flight would land where it took off (`same_origin_and_destination`).
     #[error("origin and destination are the same airport")]
     SameOriginAndDestination,
+    /// The flight would arrive at or before its departure (`arrival_not_after_departure`).
     #[error("arrival must be after departure")]
     ArrivalNotAfterDeparture,
+    /// The flight would offer no cabin at all (`no_cabins`).
     #[error("a flight needs at least one cabin")]
     NoCabins,
+    /// An offered cabin would have no seats (`invalid_capacity`).
     #[error("cabin {cabin} has no seats")]
-    ZeroCapacity { cabin: Cabin },
+    ZeroCapacity {
+        /// The cabin scheduled with no seats.
+        cabin: Cabin,
+    },
+    /// An offered cabin's base fare is not above zero (`invalid_fare`).
     #[error("cabin {cabin} needs a fare above zero")]
-    InvalidFare { cabin: Cabin },
+    InvalidFare {
+        /// The cabin with the fare refused.
+        cabin: Cabin,
+    },
+    /// The flight instance has not been scheduled (`not_found`).
     #[error("the flight is not scheduled")]
     NotScheduled,
+    /// The flight does not offer the cabin asked for (`cabin_not_offered`).
     #[error("the flight has no {cabin} cabin")]
-    CabinNotOffered { cabin: Cabin },
+    CabinNotOffered {
+        /// The cabin asked for.
+        cabin: Cabin,
+    },
+    /// A booking asked for no seats or for more than
+    /// [`MAX_SEATS_PER_BOOKING`](super::MAX_SEATS_PER_BOOKING) (`invalid_seat_count`).
     #[error("a booking holds 1 to 9 seats, not {seats}")]
-    InvalidSeatCount { seats: u32 },
+    InvalidSeatCount {
+        /// The seats asked for.
+        seats: u32,
+    },
+    /// The cabin has fewer seats left than requested (`seats_unavailable`).
     #[error("{requested} seats requested, {available} available")]
-    NotEnoughSeats { requested: u32, available: u32 },
+    NotEnoughSeats {
+        /// The seats the booking asked for.
+        requested: u32,
+        /// The seats still available in the cabin.
+        available: u32,
+    },
+    /// The flight has already departed: its seats are no longer sold (`departed`).
     #[error("the flight departed at {departure}")]
-    Departed { departure: DateTime<Utc> },
+    Departed {
+        /// When the flight departed.
+        departure: DateTime<Utc>,
+    },
+    /// The hold would end at or before the instant it is asked for (`invalid_hold_deadline`).
     #[error("a hold must end after it starts")]
     InvalidHoldDeadline,
+    /// The booking already holds or bought another number of seats or another cabin on this flight
+    /// (`hold_mismatch`).
     #[error("the booking already has {seats} {cabin} seats on this flight")]
-    HoldMismatch { cabin: Cabin, seats: u32 },
+    HoldMismatch {
+        /// The cabin the booking already has.
+        cabin: Cabin,
+        /// The seats the booking already has.
+        seats: u32,
+    },
+    /// The booking's seats on this flight were released once; it may never hold seats here again
+    /// (`seats_released`).
     #[error("the booking's seats on this flight were released; it cannot hold seats again")]
     AlreadyReleased,
+    /// The hold's deadline has not come yet, so it cannot be expired (`hold_not_expired`).
     #[error("the hold runs until {expires_at}")]
-    HoldNotExpired { expires_at: DateTime<Utc> },
+    HoldNotExpired {
+        /// When the hold lapses.
+        expires_at: DateTime<Utc>,
+    },
+    /// The booking holds no seats on this flight to commit (`no_such_hold`).
     #[error("the booking holds no seats on this flight")]
     NoSuchHold,
+    /// The hold lapsed before the seats were committed (`hold_expired`).
     #[error("the hold expired at {expires_at}")]
-    HoldExpired { expires_at: DateTime<Utc> },
+    HoldExpired {
+        /// When the hold lapsed.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl InventoryError {

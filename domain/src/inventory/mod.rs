@@ -36,10 +36,15 @@ pub const SEAT_HOLD: chrono::Duration = chrono::Duration::minutes(15);
 command_enum! {
     /// Every command the flight inventory accepts.
     pub enum InventoryCommand {
+        /// Put a flight instance on sale.
         ScheduleFlight,
+        /// Hold seats for a booking until a deadline.
         ReserveSeats,
+        /// Give a booking's held or sold seats back.
         ReleaseSeats,
+        /// End a hold whose deadline has passed.
         ExpireHold,
+        /// Sell a booking the seats it holds.
         CommitSeats,
     }
 }

@@ -9,14 +9,18 @@ use serde::{Deserialize, Serialize};
 /// Gives a booking's seats back, whether held or sold (compensation, cancellation, staff).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReleaseSeats {
+    /// The booking whose seats go back on sale.
     pub booking_id: BookingId,
+    /// Why they go back on sale.
     pub reason: ReleaseReason,
 }
 
 /// Ends a hold whose deadline has passed (sent by the expiry scheduler).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExpireHold {
+    /// The booking whose hold is to expire.
     pub booking_id: BookingId,
+    /// The instant of the expiry; refused while it is before the hold's deadline.
     pub now: DateTime<Utc>,
 }
 

@@ -10,11 +10,16 @@ use serde::{Deserialize, Serialize};
 /// The most seats one booking may hold (one per passenger).
 pub const MAX_SEATS_PER_BOOKING: u32 = 9;
 
+/// Holds seats in one cabin for a booking until a deadline: the first step of a booking's saga.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReserveSeats {
+    /// The booking the seats are for; it may own at most one hold or sale on the flight.
     pub booking_id: BookingId,
+    /// The cabin to hold seats in.
     pub cabin: Cabin,
+    /// How many seats: one per passenger, 1 to [`MAX_SEATS_PER_BOOKING`].
     pub seats: u32,
+    /// The instant of the request; refused at or after departure.
     pub now: DateTime<Utc>,
     /// When the hold lapses unless committed.
     pub hold_until: DateTime<Utc>,

@@ -9,13 +9,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Puts a flight instance on sale with its cabins; every seat starts available.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleFlight {
+    /// The flight instance: flight number and UTC date of departure.
     pub flight_id: FlightId,
+    /// The airport it departs from.
     pub origin: Iata,
+    /// The airport it arrives at; must differ from the origin.
     pub destination: Iata,
+    /// When it departs (UTC).
     pub departure: DateTime<Utc>,
+    /// When it arrives (UTC); must be after the departure.
     pub arrival: DateTime<Utc>,
+    /// The cabins offered (at least one), each with its capacity (above 0) and base fare (above 0).
     pub cabins: BTreeMap<Cabin, CabinSpec>,
 }
 

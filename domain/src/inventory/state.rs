@@ -21,66 +21,89 @@ pub struct FlightInventory {
 /// What the flight is, once scheduled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlightSchedule {
+    /// The flight instance.
     pub flight_id: FlightId,
+    /// Its flight number.
     pub flight_number: FlightNumber,
+    /// The airport it departs from.
     pub origin: Iata,
+    /// The airport it arrives at.
     pub destination: Iata,
+    /// When it departs (UTC); seats are no longer reserved from then on.
     pub departure: DateTime<Utc>,
+    /// When it arrives (UTC).
     pub arrival: DateTime<Utc>,
+    /// The seats of each offered cabin.
     pub cabins: BTreeMap<Cabin, CabinInventory>,
 }
 
 /// One cabin's seats: `capacity = available + held + sold`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CabinInventory {
+    /// How many seats the cabin has.
     pub capacity: u32,
     /// Base fare of one seat.
     pub fare: Money,
+    /// Seats neither held nor sold, open to reservation.
     pub available: u32,
+    /// Seats held for bookings that have not committed them yet.
     pub held: u32,
+    /// Seats sold to bookings.
     pub sold: u32,
 }
 
 /// Seats held for a booking until `expires_at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hold {
+    /// The cabin of the held seats.
     pub cabin: Cabin,
+    /// How many seats are held.
     pub seats: u32,
+    /// When the hold lapses unless the seats are committed.
     pub expires_at: DateTime<Utc>,
 }
 
 /// Seats sold to a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sale {
+    /// The cabin of the sold seats.
     pub cabin: Cabin,
+    /// How many seats were sold.
     pub seats: u32,
 }
 
 impl FlightInventory {
+    /// What the flight is, once scheduled (`None` before).
     pub fn schedule(&self) -> Option<&FlightSchedule> {
         self.schedule.as_ref()
     }
 
+    /// Whether the flight instance has been scheduled.
     pub fn is_scheduled(&self) -> bool {
         self.schedule.is_some()
     }
 
+    /// The seats of `cabin`, if the flight is scheduled and offers it.
     pub fn cabin(&self, cabin: Cabin) -> Option<&CabinInventory> {
         self.schedule.as_ref().and_then(|s| s.cabins.get(&cabin))
     }
 
+    /// The seats `booking_id` holds on this flight, if it holds any.
     pub fn hold(&self, booking_id: BookingId) -> Option<&Hold> {
         self.holds.get(&booking_id)
     }
 
+    /// The seats sold to `booking_id` on this flight, if any.
     pub fn sale(&self, booking_id: BookingId) -> Option<&Sale> {
         self.sold.get(&booking_id)
     }
 
+    /// Every hold not yet committed or released, by booking.
     pub fn holds(&self) -> &BTreeMap<BookingId, Hold> {
         &self.holds
     }
 
+    /// Every sale not released, by booking.
     pub fn sales(&self) -> &BTreeMap<BookingId, Sale> {
         &self.sold
     }

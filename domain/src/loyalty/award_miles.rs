@@ -19,13 +19,24 @@ pub enum Accrual {
     /// [`crate::booking::BookingState::card_fare`]; never the taxes), by cabin and the account's
     /// tier (see [`fare_miles`]). Keeping taxes out is the caller's job: the aggregate only sees
     /// the amount it is given.
-    Fare { paid_by_card: Money, cabin: Cabin },
+    Fare {
+        /// What the card paid for the fare, without the taxes.
+        paid_by_card: Money,
+        /// The cabin flown, for its earning bonus.
+        cabin: Cabin,
+    },
 }
 
+/// Awards a booking the miles it earned: a new lot, valid for
+/// [`ACCRUAL_VALIDITY`](super::ACCRUAL_VALIDITY). One award per booking; an award of 0 miles
+/// records nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AwardMiles {
+    /// The booking that earned the miles.
     pub booking_id: BookingId,
+    /// How many miles it earned, fixed or by the fare.
     pub accrual: Accrual,
+    /// When the miles are earned; the tier at this instant sets the multiplier.
     pub at: DateTime<Utc>,
 }
 

@@ -1,17 +1,31 @@
 //! Why a loyalty account refuses a command.
 
+/// Why a loyalty account refuses a command; each refusal has a stable [`code`](Self::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoyaltyError {
+    /// The account's stream is already open for another account id or owner (`already_open`).
     #[error("the loyalty account is already open for another account id or owner")]
     AlreadyOpen,
+    /// The account has not been opened (`not_found`).
     #[error("no such loyalty account")]
     NotOpen,
+    /// A redemption of 0 miles, or an award that would overflow the balance (`invalid_miles`).
     #[error("miles must be above zero")]
     InvalidMiles,
+    /// The account has fewer unexpired miles than the booking would redeem (`insufficient_miles`).
     #[error("{requested} miles requested, {balance} available")]
-    InsufficientMiles { balance: u64, requested: u64 },
+    InsufficientMiles {
+        /// The miles that can be spent at that instant.
+        balance: u64,
+        /// The miles the booking would redeem.
+        requested: u64,
+    },
+    /// The booking already redeemed another number of miles (`redemption_mismatch`).
     #[error("this booking already redeemed {redeemed} miles")]
-    RedemptionMismatch { redeemed: u64 },
+    RedemptionMismatch {
+        /// The miles the booking redeemed.
+        redeemed: u64,
+    },
 }
 
 impl LoyaltyError {

@@ -5,8 +5,11 @@ use super::{LoyaltyAccount, LoyaltyError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Takes whatever is left in every lot whose expiry has come; sent by a scheduled process at each
+/// lot's expiry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExpireMiles {
+    /// The instant to expire for: every lot with `expires_at ≤ at` loses what is left in it.
     pub at: DateTime<Utc>,
 }
 

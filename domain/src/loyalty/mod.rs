@@ -40,11 +40,17 @@ use crate::aggregate::Aggregate;
 command_enum! {
     /// Every command the loyalty account accepts.
     pub enum LoyaltyCommand {
+        /// Open a customer's account.
         OpenAccount,
+        /// Award a booking the miles it earned.
         AwardMiles,
+        /// Take back what a booking earned.
         RevokeMiles,
+        /// Spend miles on a booking's fare.
         RedeemMiles,
+        /// Give back the miles a booking spent.
         RestoreMiles,
+        /// Expire the miles of lots whose expiry has come.
         ExpireMiles,
     }
 }

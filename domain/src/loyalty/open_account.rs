@@ -6,11 +6,14 @@ use crate::ids::{LoyaltyAccountId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Opens a customer's loyalty account; sent when the customer registers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenAccount {
     /// Normally [`LoyaltyAccountId::for_user`] of the owner.
     pub account_id: LoyaltyAccountId,
+    /// The customer who owns the account.
     pub owner: UserId,
+    /// When the account is opened.
     pub at: DateTime<Utc>,
 }
 

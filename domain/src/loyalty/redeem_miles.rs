@@ -6,17 +6,23 @@ use crate::ids::BookingId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Spends miles to pay part of a booking's fare, from the oldest lots not yet expired.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedeemMiles {
+    /// The booking the miles pay for; it redeems once.
     pub booking_id: BookingId,
+    /// How many miles to spend (1 mile = 1 cent), above 0 and at most the unexpired balance.
     pub miles: u64,
+    /// When the miles are spent; lots expired by then cannot be spent.
     pub at: DateTime<Utc>,
 }
 
 /// Gives back what a booking redeemed (saga compensation, or cancellation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RestoreMiles {
+    /// The booking whose redeemed miles come back.
     pub booking_id: BookingId,
+    /// When they come back.
     pub at: DateTime<Utc>,
 }
 

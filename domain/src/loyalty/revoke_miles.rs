@@ -6,9 +6,13 @@ use crate::ids::BookingId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Takes back what a booking earned (cancellation, or saga compensation), never more than the
+/// balance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RevokeMiles {
+    /// The booking whose award is taken back.
     pub booking_id: BookingId,
+    /// When the award is taken back.
     pub at: DateTime<Utc>,
 }
 

@@ -23,59 +23,81 @@ pub struct LoyaltyAccount {
     totals: MileTotals,
 }
 
+/// Who the account belongs to and since when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountInfo {
+    /// The account.
     pub account_id: LoyaltyAccountId,
+    /// The customer who owns it.
     pub owner: UserId,
+    /// When it was opened.
     pub opened_at: DateTime<Utc>,
 }
 
 /// Miles earned at one instant, and how many of them are left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lot {
+    /// When the lot's miles were earned.
     pub earned_at: DateTime<Utc>,
+    /// When what is left of them expires.
     pub expires_at: DateTime<Utc>,
+    /// How many of the lot's miles are left to spend.
     pub remaining: u64,
 }
 
 /// What a booking earned, and how much of it was taken back (`None`: not revoked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Award {
+    /// How many miles the booking earned.
     pub miles: u64,
+    /// The tier whose multiplier applied.
     pub tier: Tier,
+    /// When the miles were earned.
     pub earned_at: DateTime<Utc>,
     /// The lot the award created is `(earned_at, expires_at)`.
     pub expires_at: DateTime<Utc>,
+    /// How many miles were taken back, once revoked (possibly 0 when nothing was left).
     pub revoked: Option<u64>,
 }
 
 /// What a booking redeemed, from which lots, and whether it was given back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redemption {
+    /// How many miles the booking redeemed.
     pub miles: u64,
+    /// The lot slices the miles came from, oldest first; restoring them puts them back there.
     pub consumed: Vec<LotSlice>,
+    /// Whether the miles were given back.
     pub restored: bool,
 }
 
 /// Running totals of every movement; `balance = earned − revoked − redeemed + restored − expired`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MileTotals {
+    /// Every mile ever awarded.
     pub earned: u64,
+    /// Every mile taken back from awards.
     pub revoked: u64,
+    /// Every mile spent on bookings.
     pub redeemed: u64,
+    /// Every redeemed mile given back.
     pub restored: u64,
+    /// Every mile lost to expiry.
     pub expired: u64,
 }
 
 impl LoyaltyAccount {
+    /// Who the account belongs to, or `None` before it is opened.
     pub fn account(&self) -> Option<&AccountInfo> {
         self.account.as_ref()
     }
 
+    /// Whether the account has been opened.
     pub fn is_open(&self) -> bool {
         self.account.is_some()
     }
 
+    /// The customer who owns the account, or `None` before it is opened.
     pub fn owner(&self) -> Option<UserId> {
         self.account.as_ref().map(|a| a.owner)
     }
@@ -120,6 +142,7 @@ impl LoyaltyAccount {
         Some((next, next.threshold().saturating_sub(earned)))
     }
 
+    /// The running totals of every movement of miles.
     pub fn totals(&self) -> MileTotals {
         self.totals
     }
@@ -134,14 +157,17 @@ impl LoyaltyAccount {
         self.redemptions.get(&booking_id).map(|r| r.miles)
     }
 
+    /// The lots with miles earned, oldest first (including emptied ones).
     pub fn lots(&self) -> &[Lot] {
         &self.lots
     }
 
+    /// What `booking_id` earned, if it earned anything.
     pub fn award(&self, booking_id: BookingId) -> Option<&Award> {
         self.awards.get(&booking_id)
     }
 
+    /// What `booking_id` redeemed, if it redeemed anything.
     pub fn redemption(&self, booking_id: BookingId) -> Option<&Redemption> {
         self.redemptions.get(&booking_id)
     }

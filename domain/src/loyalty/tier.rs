@@ -3,13 +3,19 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A status tier, by miles earned in the last 365 days; a higher tier earns more miles per dollar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
+    /// The tier every account starts in (from 0 miles; ×1.0).
     Blue,
+    /// From 25,000 miles (×1.25).
     Silver,
+    /// From 50,000 miles (×1.5).
     Gold,
+    /// From 75,000 miles (×1.75).
     Platinum,
+    /// From 100,000 miles, the top tier (×2.0).
     ExecutivePlatinum,
 }
 
@@ -65,6 +71,7 @@ impl Tier {
         }
     }
 
+    /// The tier's stable name, e.g. `"executive_platinum"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Blue => "blue",

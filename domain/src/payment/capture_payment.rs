@@ -6,10 +6,13 @@ use crate::money::Money;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Takes the authorized money (or part of it) from the card; the booking saga captures it all when
+/// it confirms the booking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapturePayment {
     /// Defaults to the whole authorized amount.
     pub amount: Option<Money>,
+    /// When the money is taken.
     pub at: DateTime<Utc>,
 }
 

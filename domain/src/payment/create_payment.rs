@@ -10,11 +10,17 @@ use serde::{Deserialize, Serialize};
 /// The largest single payment: 10,000.00 (the card processor's limit).
 pub const MAX_PAYMENT_CENTS: i64 = 1_000_000;
 
+/// Opens a payment of an amount to authorize for a booking (for the booking saga, what the card
+/// pays of the booking's total).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePayment {
+    /// The new payment's id.
     pub payment_id: PaymentId,
+    /// The booking the payment pays for.
     pub booking_id: BookingId,
+    /// What is to be authorized: above 0 and at most [`MAX_PAYMENT_CENTS`].
     pub amount: Money,
+    /// When the payment is created.
     pub at: DateTime<Utc>,
 }
 

@@ -34,11 +34,17 @@ use crate::aggregate::Aggregate;
 command_enum! {
     /// Every command the payment accepts.
     pub enum PaymentCommand {
+        /// Open a payment to authorize for a booking.
         CreatePayment,
+        /// Record that the provider authorized the payment.
         RecordAuthorization,
+        /// Record that the provider declined the payment.
         RecordDecline,
+        /// Take the authorized money.
         CapturePayment,
+        /// Release the authorization without taking the money.
         VoidPayment,
+        /// Give captured money back.
         RefundPayment,
     }
 }

@@ -9,15 +9,20 @@ use serde::{Deserialize, Serialize};
 /// The provider authorized the payment's full amount.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordAuthorization {
+    /// The provider's approval: its authorization code and the card.
     pub authorization: Authorization,
+    /// When the provider authorized.
     pub at: DateTime<Utc>,
 }
 
 /// The provider declined; `card` when the card could be read at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordDecline {
+    /// The provider's reason, e.g. `card_declined`, `insufficient_funds`, `expired_card`.
     pub reason: String,
+    /// The card declined, as it may be kept, when it could be read at all.
     pub card: Option<CardSummary>,
+    /// When the provider declined.
     pub at: DateTime<Utc>,
 }
 

@@ -6,10 +6,13 @@ use crate::money::Money;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Gives captured money (or part of it) back to the card: a compensation, or the refund of a
+/// cancellation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefundPayment {
     /// Defaults to everything captured and not yet refunded.
     pub amount: Option<Money>,
+    /// When the money goes back.
     pub at: DateTime<Utc>,
 }
 

@@ -7,19 +7,28 @@ use crate::money::Money;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Where a payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
+    /// Created, waiting for the provider's answer.
     Created,
+    /// The provider holds the amount on the card.
     Authorized,
+    /// The money was taken.
     Captured,
+    /// Part of the captured money went back to the card.
     PartiallyRefunded,
+    /// Everything captured went back to the card.
     Refunded,
+    /// The authorization was released without taking the money.
     Voided,
+    /// The provider refused; final.
     Declined,
 }
 
 impl PaymentStatus {
+    /// The status's stable name, e.g. `"partially_refunded"`.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Created => "created",
@@ -48,17 +57,25 @@ pub struct Payment {
 /// A created payment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentState {
+    /// The payment.
     pub payment_id: PaymentId,
+    /// The booking it pays for.
     pub booking_id: BookingId,
     /// The amount asked for at creation.
     pub amount: Money,
+    /// Where the payment stands.
     pub status: PaymentStatus,
+    /// The provider's authorization code, once authorized.
     pub authorization_code: Option<String>,
+    /// The card authorized or declined, as it may be kept.
     pub card: Option<CardSummary>,
+    /// The provider's reason, if it declined.
     pub decline_reason: Option<String>,
     /// Zero until authorized.
     pub authorized: Money,
+    /// The amount taken; zero until captured.
     pub captured: Money,
+    /// All refunds so far; zero until refunded.
     pub refunded: Money,
 }
 
@@ -73,10 +90,12 @@ impl PaymentState {
 }
 
 impl Payment {
+    /// The created payment, or `None` before it is created.
     pub fn state(&self) -> Option<&PaymentState> {
         self.state.as_ref()
     }
 
+    /// Where the payment stands, or `None` before it is created.
     pub fn status(&self) -> Option<PaymentStatus> {
         self.state.as_ref().map(|s| s.status)
     }

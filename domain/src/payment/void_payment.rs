@@ -5,8 +5,11 @@ use super::{Payment, PaymentError, PaymentStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Releases an authorization without taking the money, when the booking saga compensates before
+/// capture.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoidPayment {
+    /// When the authorization is released.
     pub at: DateTime<Utc>,
 }
 

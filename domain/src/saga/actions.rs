@@ -11,19 +11,33 @@ use chrono::{DateTime, Utc};
 pub enum SagaAction {
     /// Record `RecordStepStarted { step, attempt, at }`, send the step's command to its aggregate,
     /// then record `RecordStepSucceeded` or `RecordStepFailed` with the same attempt.
-    Run { step: ForwardStep, attempt: u32 },
+    Run {
+        /// The forward step to run.
+        step: ForwardStep,
+        /// The attempt's number, 1 for the first.
+        attempt: u32,
+    },
     /// The step in flight passed its deadline unanswered: record `RecordTimeout { at: now }`.
-    TimeOut { step: ForwardStep, attempt: u32 },
+    TimeOut {
+        /// The step in flight.
+        step: ForwardStep,
+        /// Its attempt's number.
+        attempt: u32,
+    },
     /// Send the compensation's command, then record `RecordCompensationSucceeded` or
     /// `RecordCompensationFailed` with the same attempt.
     Compensate {
+        /// The compensation to run.
         compensation: Compensation,
+        /// The attempt's number, 1 for the first.
         attempt: u32,
     },
     /// Send the cancellation step's command, then record `RecordCancellationStepSucceeded` or
     /// `RecordCancellationStepFailed` with the same attempt.
     Cancel {
+        /// The cancellation step to run.
         step: CancellationStep,
+        /// The attempt's number, 1 for the first.
         attempt: u32,
     },
     /// Tell the booking how it ended — `ConfirmBooking` (already sent as the last forward step,

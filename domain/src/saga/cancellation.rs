@@ -16,22 +16,35 @@ use serde::{Deserialize, Serialize};
 pub struct StartCancellation {
     /// What goes back to the card; at most what it paid. Zero skips the refund.
     pub refund: Money,
+    /// The user who asked for the cancellation: the customer, or a member of staff.
     pub requested_by: UserId,
+    /// When the cancellation starts.
     pub at: DateTime<Utc>,
 }
 
+/// A cancellation step's command took effect on its aggregate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordCancellationStepSucceeded {
+    /// The cancellation step that succeeded.
     pub step: CancellationStep,
+    /// Which attempt answered.
     pub attempt: u32,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 
+/// A cancellation step's command failed; after
+/// [`MAX_COMPENSATION_ATTEMPTS`](super::MAX_COMPENSATION_ATTEMPTS) failures in a row it is parked
+/// for staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordCancellationStepFailed {
+    /// The cancellation step that failed.
     pub step: CancellationStep,
+    /// Which attempt failed.
     pub attempt: u32,
+    /// Why it failed.
     pub reason: String,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 

@@ -8,24 +8,36 @@ use super::{BookingSaga, Compensation, SagaError, SagaOutcome};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// A compensation's command took effect on its aggregate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordCompensationSucceeded {
+    /// The compensation that succeeded.
     pub compensation: Compensation,
+    /// Which attempt answered.
     pub attempt: u32,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 
+/// A compensation's command failed; after
+/// [`MAX_COMPENSATION_ATTEMPTS`](super::MAX_COMPENSATION_ATTEMPTS) failures in a row it is parked
+/// for staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordCompensationFailed {
+    /// The compensation that failed.
     pub compensation: Compensation,
+    /// Which attempt failed.
     pub attempt: u32,
+    /// Why it failed.
     pub reason: String,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 
 /// Staff: try everything parked again, with a fresh round of attempts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetryParked {
+    /// When staff asked.
     pub at: DateTime<Utc>,
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// commands are idempotent), and a saga is only terminal once its booking is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndSaga {
+    /// When the booking had been told the outcome.
     pub at: DateTime<Utc>,
 }
 

@@ -82,17 +82,29 @@ pub const SEATS_UNAVAILABLE: &str = "seats_unavailable";
 command_enum! {
     /// Every command the booking saga accepts.
     pub enum SagaCommand {
+        /// Begin a placed booking's saga.
         StartSaga,
+        /// A forward step's command is about to be sent.
         RecordStepStarted,
+        /// A forward step succeeded.
         RecordStepSucceeded,
+        /// A forward step failed.
         RecordStepFailed,
+        /// The step in flight may have passed its deadline.
         RecordTimeout,
+        /// A compensation succeeded.
         RecordCompensationSucceeded,
+        /// A compensation's attempt failed.
         RecordCompensationFailed,
+        /// Staff: try everything parked again.
         RetryParked,
+        /// Begin cancelling a confirmed booking.
         StartCancellation,
+        /// A cancellation step succeeded.
         RecordCancellationStepSucceeded,
+        /// A cancellation step's attempt failed.
         RecordCancellationStepFailed,
+        /// The booking was told the outcome: end the saga.
         EndSaga,
     }
 }

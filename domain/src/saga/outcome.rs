@@ -13,11 +13,22 @@ pub enum SagaOutcome {
     /// Seats sold, payment captured, miles awarded, tickets issued.
     Confirmed,
     /// No seats: nothing had to be undone.
-    Rejected { reason: String },
+    Rejected {
+        /// Why: `seats_unavailable`.
+        reason: String,
+    },
     /// `step` failed (or timed out: reason `timeout`) and every completed step was compensated.
-    Failed { step: SagaStep, reason: String },
+    Failed {
+        /// The saga step that failed.
+        step: SagaStep,
+        /// Why: its stable code, or `timeout`.
+        reason: String,
+    },
     /// A confirmed booking was undone; `refunded` went back to the card.
-    Cancelled { refunded: Money },
+    Cancelled {
+        /// What went back to the card.
+        refunded: Money,
+    },
 }
 
 impl SagaOutcome {
@@ -31,6 +42,7 @@ impl SagaOutcome {
         }
     }
 
+    /// The outcome's stable name: that of its terminal status, e.g. `"failed"`.
     pub fn as_str(&self) -> &'static str {
         self.status().as_str()
     }
@@ -61,13 +73,18 @@ pub enum SagaStatus {
     Parked,
     /// Undoing a confirmed booking at the customer's or staff's request.
     Cancelling,
+    /// Every step succeeded and the booking was told: tickets issued.
     Confirmed,
+    /// No seats: the booking was rejected with nothing to undo.
     Rejected,
+    /// A step failed, everything completed was undone, and the booking was told.
     Failed,
+    /// A confirmed booking was undone and the booking was told.
     Cancelled,
 }
 
 impl SagaStatus {
+    /// The status's stable name, e.g. `"compensating"`.
     pub fn as_str(self) -> &'static str {
         match self {
             SagaStatus::Running => "running",

@@ -14,30 +14,38 @@ use serde::{Deserialize, Serialize};
 /// is not enforced here: `next_actions` offers a retry only once it is due).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordStepStarted {
+    /// The forward step about to run.
     pub step: ForwardStep,
+    /// The attempt's number: the one the saga offers next.
     pub attempt: u32,
+    /// When the command is sent; the deadline runs from here.
     pub at: DateTime<Utc>,
 }
 
 /// The step's aggregate accepted its command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordStepSucceeded {
+    /// The step that succeeded.
     pub step: ForwardStep,
     /// Which attempt answered: a late answer to an earlier attempt is told apart from the current.
     pub attempt: u32,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 
 /// The step's aggregate refused its command, or its provider failed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordStepFailed {
+    /// The step that failed.
     pub step: ForwardStep,
+    /// Which attempt failed.
     pub attempt: u32,
     /// The refusal's code, e.g. `seats_unavailable`, `card_declined`, `processing_error`.
     pub reason: String,
     /// The same command may succeed later (a provider's `processing_error`): retried up to
     /// `max_provider_retries` times before the saga compensates.
     pub retryable: bool,
+    /// When the answer arrived.
     pub at: DateTime<Utc>,
 }
 
@@ -45,6 +53,7 @@ pub struct RecordStepFailed {
 /// `TimeOut` action comes up).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordTimeout {
+    /// The instant of the check; refused before the deadline of the step in flight.
     pub at: DateTime<Utc>,
 }
 

@@ -14,23 +14,35 @@ use serde::{Deserialize, Serialize};
 /// need, so the saga's own stream is enough to carry on after a restart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StartSaga {
+    /// The booking to drive; also the saga's id.
     pub booking_id: BookingId,
+    /// The customer who placed it.
     pub customer: UserId,
+    /// The flight instance booked.
     pub flight_id: FlightId,
+    /// The cabin booked.
     pub cabin: Cabin,
+    /// How many seats to hold, one per passenger: 1 to [`MAX_SEATS_PER_BOOKING`].
     pub seats: u32,
+    /// The payment to create and authorize.
     pub payment_id: PaymentId,
+    /// The customer's loyalty account, which the miles are redeemed from and awarded to.
     pub account_id: LoyaltyAccountId,
     /// `total − redeem_miles` ([`crate::booking::BookingState::card_amount`]).
     pub card_amount: Money,
     /// `fare − redeem_miles` ([`crate::booking::BookingState::card_fare`]).
     pub accrual_fare: Money,
+    /// Miles paying part of the fare (1 mile = 1 cent); 0 for none, and then there is no
+    /// `redeem_miles` step.
     pub redeem_miles: u64,
+    /// The provider's opaque token for the card; refused if blank or if it looks like a card
+    /// number.
     pub payment_token: String,
     /// [`super::DEFAULT_STEP_TIMEOUT_SECS`] unless configured otherwise.
     pub step_timeout_secs: u32,
     /// [`super::DEFAULT_MAX_PROVIDER_RETRIES`] unless configured otherwise.
     pub max_provider_retries: u32,
+    /// When the saga starts.
     pub at: DateTime<Utc>,
 }
 

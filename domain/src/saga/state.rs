@@ -22,22 +22,34 @@ pub struct BookingSaga {
 /// A started saga: what it is for (public, fixed at the start) and how far it got.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SagaState {
+    /// The booking the saga drives; also the saga's id.
     pub booking_id: BookingId,
+    /// The customer who placed it.
     pub customer: UserId,
+    /// The flight instance booked.
     pub flight_id: FlightId,
+    /// The cabin booked.
     pub cabin: Cabin,
+    /// How many seats to hold: one per passenger.
     pub seats: u32,
+    /// The payment the saga creates and authorizes.
     pub payment_id: PaymentId,
+    /// The customer's loyalty account, which the miles are redeemed from and awarded to.
     pub account_id: LoyaltyAccountId,
     /// What the card pays: `total − redeem_miles`.
     pub card_amount: Money,
     /// What earns miles: `fare − redeem_miles`.
     pub accrual_fare: Money,
+    /// Miles paying part of the fare (1 mile = 1 cent); 0 for none, and then there is no
+    /// `redeem_miles` step.
     pub redeem_miles: u64,
     /// The provider's opaque card token.
     pub payment_token: String,
+    /// How long each forward step may go unanswered, in seconds.
     pub step_timeout_secs: u32,
+    /// Further attempts a step gets after a failure marked retryable.
     pub max_provider_retries: u32,
+    /// When the saga began.
     pub started_at: DateTime<Utc>,
     pub(super) phase: Phase,
     pub(super) attempts: Vec<StepAttempt>,
@@ -63,37 +75,55 @@ pub(super) enum Phase {
 /// One attempt of one forward step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepAttempt {
+    /// The forward step.
     pub step: ForwardStep,
     /// 1 for the first attempt.
     pub attempt: u32,
+    /// When its command was sent.
     pub started_at: DateTime<Utc>,
+    /// When it times out unless answered.
     pub deadline: DateTime<Utc>,
     /// `None` while the answer is awaited.
     pub outcome: Option<StepOutcome>,
+    /// When its outcome was recorded; `None` while the answer is awaited.
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// How an attempt of a forward step ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepOutcome {
+    /// Its aggregate accepted the command.
     Succeeded,
-    Failed { reason: String, retryable: bool },
+    /// Its aggregate refused the command, or its provider failed.
+    Failed {
+        /// Why: the refusal's stable code, or the fault injected.
+        reason: String,
+        /// Whether the same command may succeed later.
+        retryable: bool,
+    },
+    /// No answer came before its deadline.
     TimedOut,
 }
 
 /// A retryable failure's next attempt, not to be sent before `not_before`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduledRetry {
+    /// The step to try again.
     pub step: ForwardStep,
+    /// The number of the next attempt.
     pub attempt: u32,
+    /// When it may be sent.
     pub not_before: DateTime<Utc>,
 }
 
+/// Where a compensation or cancellation step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UndoStatus {
     /// To run, or failed and waiting out its backoff.
     Pending,
+    /// Its command took effect.
     Succeeded,
     /// Out of attempts, waiting for staff.
     Parked,
@@ -102,15 +132,21 @@ pub enum UndoStatus {
 /// The progress of one compensation or cancellation step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UndoRecord<T> {
+    /// The compensation or cancellation step.
     pub action: T,
+    /// Where it stands.
     pub status: UndoStatus,
     /// Failed attempts in all; the next attempt is number `failures + 1` (command ids never repeat).
     pub failures: u32,
     /// Failed attempts since it was planned or last un-parked: drive the backoff and parking.
     pub round_failures: u32,
+    /// Why its latest attempt failed, if one did.
     pub last_error: Option<String>,
+    /// When its latest attempt failed.
     pub last_failure_at: Option<DateTime<Utc>>,
+    /// When it succeeded, once it has.
     pub succeeded_at: Option<DateTime<Utc>>,
+    /// When it was parked, while it is.
     pub parked_at: Option<DateTime<Utc>>,
 }
 
@@ -146,8 +182,11 @@ impl<T> UndoRecord<T> {
 /// Compensation after a failure: the step that failed, why, and the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompensationRun {
+    /// The saga step that failed, as the booking reports it.
     pub failed_step: SagaStep,
+    /// Why it failed: its stable code, or `timeout`.
     pub reason: String,
+    /// When the saga gave up and began to compensate.
     pub started_at: DateTime<Utc>,
     /// In the order they run: the reverse of the forward steps.
     pub items: Vec<UndoRecord<Compensation>>,
@@ -156,9 +195,14 @@ pub struct CompensationRun {
 /// Cancellation of a confirmed booking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancellationRun {
+    /// What goes back to the card, fixed when the cancellation was requested; zero skips the
+    /// refund.
     pub refund: Money,
+    /// The user who asked for the cancellation: the customer, or a member of staff.
     pub requested_by: UserId,
+    /// When the cancellation began.
     pub started_at: DateTime<Utc>,
+    /// The cancellation steps, in the order they run.
     pub items: Vec<UndoRecord<CancellationStep>>,
 }
 
@@ -166,11 +210,14 @@ pub struct CancellationRun {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "flow", content = "name", rename_all = "snake_case")]
 pub enum UndoAction {
+    /// A compensation, after a failure.
     Compensation(Compensation),
+    /// A step of cancelling a confirmed booking.
     Cancellation(CancellationStep),
 }
 
 impl UndoAction {
+    /// The step's stable name, e.g. `"release_seats"`.
     pub fn as_str(self) -> &'static str {
         match self {
             UndoAction::Compensation(c) => c.as_str(),
@@ -188,10 +235,13 @@ impl fmt::Display for UndoAction {
 /// A compensation or cancellation step that ran out of attempts and waits for staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParkedItem {
+    /// What waits for staff.
     pub action: UndoAction,
     /// Failed attempts in all.
     pub attempts: u32,
+    /// Why its last attempt failed.
     pub reason: String,
+    /// When it was parked.
     pub parked_at: DateTime<Utc>,
 }
 
@@ -292,6 +342,8 @@ impl SagaState {
         plan
     }
 
+    /// Where the saga is, for the admin view: a parked item makes a compensating or cancelling saga
+    /// [`SagaStatus::Parked`].
     pub fn status(&self) -> SagaStatus {
         fn any_parked<T>(items: &[UndoRecord<T>]) -> bool {
             items.iter().any(|i| i.status == UndoStatus::Parked)
@@ -413,6 +465,7 @@ fn names<T: fmt::Display>(items: &[T]) -> String {
 }
 
 impl BookingSaga {
+    /// The started saga, or `None` before it started.
     pub fn state(&self) -> Option<&SagaState> {
         self.state.as_ref()
     }
@@ -435,6 +488,7 @@ impl BookingSaga {
         }
     }
 
+    /// When the booking was last told how the saga ended, if it was.
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.state.as_ref()?.ended_at
     }
@@ -449,10 +503,12 @@ impl BookingSaga {
         self.state.as_ref().map_or(&[], |s| s.attempts.as_slice())
     }
 
+    /// The compensation run, once the saga gave up on a step.
     pub fn compensation(&self) -> Option<&CompensationRun> {
         self.state.as_ref()?.compensation.as_ref()
     }
 
+    /// The cancellation run, once a confirmed booking is being cancelled.
     pub fn cancellation(&self) -> Option<&CancellationRun> {
         self.state.as_ref()?.cancellation.as_ref()
     }

@@ -44,6 +44,7 @@ impl ForwardStep {
         ForwardStep::ConfirmBooking,
     ];
 
+    /// The step's stable name, e.g. `"commit_seats"`.
     pub fn as_str(self) -> &'static str {
         match self {
             ForwardStep::ReserveSeats => "reserve_seats",
@@ -56,6 +57,7 @@ impl ForwardStep {
         }
     }
 
+    /// The step named `s` (as [`ForwardStep::as_str`] spells it), or `None`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|step| step.as_str() == s)
     }
@@ -98,6 +100,8 @@ pub enum Compensation {
 }
 
 impl Compensation {
+    /// Every compensation, in the order a plan runs them (a plan has either `void_payment` or
+    /// `refund_payment`, never both).
     pub const ALL: [Compensation; 5] = [
         Compensation::RevokeMiles,
         Compensation::VoidPayment,
@@ -106,6 +110,7 @@ impl Compensation {
         Compensation::ReleaseSeats,
     ];
 
+    /// The compensation's stable name, e.g. `"void_payment"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Compensation::RevokeMiles => "revoke_miles",
@@ -116,6 +121,7 @@ impl Compensation {
         }
     }
 
+    /// The compensation named `s` (as [`Compensation::as_str`] spells it), or `None`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
@@ -154,6 +160,7 @@ pub enum CancellationStep {
 }
 
 impl CancellationStep {
+    /// Every cancellation step, in the order they run.
     pub const ALL: [CancellationStep; 4] = [
         CancellationStep::ReleaseSeats,
         CancellationStep::RefundPayment,
@@ -161,6 +168,7 @@ impl CancellationStep {
         CancellationStep::RestoreMiles,
     ];
 
+    /// The cancellation step's stable name, e.g. `"refund_payment"`.
     pub fn as_str(self) -> &'static str {
         match self {
             CancellationStep::ReleaseSeats => "release_seats",
@@ -170,6 +178,7 @@ impl CancellationStep {
         }
     }
 
+    /// The cancellation step named `s` (as [`CancellationStep::as_str`] spells it), or `None`.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }

@@ -4,29 +4,46 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// What a timeline entry records: one kind per kind of saga event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimelineKind {
+    /// The saga began.
     SagaStarted,
+    /// A forward step's command was sent.
     StepStarted,
+    /// A forward step succeeded.
     StepSucceeded,
+    /// A forward step failed.
     StepFailed,
+    /// A forward step went unanswered past its deadline.
     TimedOut,
+    /// A failed forward step will be tried again after a backoff.
     RetryScheduled,
+    /// The saga gave up on a step and planned what to undo.
     CompensationStarted,
+    /// A compensation succeeded.
     Compensated,
+    /// A compensation's attempt failed.
     CompensationFailed,
     /// A compensation or cancellation step ran out of attempts and waits for staff.
     Parked,
+    /// Staff had the parked items tried again.
     ParkedRetried,
+    /// A confirmed booking's cancellation began.
     CancellationStarted,
+    /// A cancellation step succeeded.
     CancellationStepSucceeded,
+    /// A cancellation step's attempt failed.
     CancellationStepFailed,
+    /// The outcome became known; the booking is to be told.
     OutcomeReached,
+    /// The booking was told: the saga reached its terminal state.
     Ended,
 }
 
 impl TimelineKind {
+    /// The kind's stable name, e.g. `"compensation_started"`.
     pub fn as_str(self) -> &'static str {
         match self {
             TimelineKind::SagaStarted => "saga_started",
@@ -58,12 +75,15 @@ impl fmt::Display for TimelineKind {
 /// What happened, to what, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
+    /// What happened.
     pub kind: TimelineKind,
     /// The forward step, compensation or cancellation step concerned; `saga` for the whole saga.
     pub name: String,
+    /// The attempt concerned, when there is one.
     pub attempt: Option<u32>,
     /// A reason, a deadline, a plan: whatever a person reading the history needs.
     pub detail: Option<String>,
+    /// When it happened.
     pub at: DateTime<Utc>,
 }
 
