@@ -12,14 +12,19 @@ use uuid::Uuid;
 /// A command with what the command path needs to record it.
 #[derive(Debug, Clone)]
 pub struct Envelope<C> {
+    /// The command to decide.
     pub command: C,
+    /// The command's id (that of `metadata`): the store records it with the events, so a
+    /// redelivered command appends nothing.
     pub command_id: CommandId,
+    /// The metadata every event the command appends carries.
     pub metadata: Metadata,
     /// The client's `If-Match`: the command is refused unless the aggregate is at this version.
     pub expected_version: Option<u64>,
 }
 
 impl<C> Envelope<C> {
+    /// Wraps `command` with `metadata`, taking the command id from it, and expects no version.
     pub fn new(command: C, metadata: Metadata) -> Self {
         Self {
             command_id: metadata.command_id,
@@ -29,6 +34,7 @@ impl<C> Envelope<C> {
         }
     }
 
+    /// Sets the version the aggregate must be at (`None`: any), as the client's `If-Match` does.
     pub fn expecting(mut self, version: Option<u64>) -> Self {
         self.expected_version = version;
         self
@@ -51,6 +57,7 @@ pub struct Executed<A: Aggregate> {
     pub already_applied: bool,
 }
 
+/// Why a command did not take effect.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError<E: std::error::Error + 'static> {
     /// The domain refused the command.
@@ -59,13 +66,23 @@ pub enum CommandError<E: std::error::Error + 'static> {
     /// `If-Match` named a version the aggregate is no longer (or not yet) at, or conflicts
     /// persisted beyond the retry budget.
     #[error("version conflict: expected {expected}, aggregate is at {actual}")]
-    Conflict { expected: u64, actual: u64 },
+    Conflict {
+        /// The version the command expected: the `If-Match`, or the version it was last decided on.
+        expected: u64,
+        /// The version the aggregate was at.
+        actual: u64,
+    },
+    /// The event store failed (reading the stream or appending to it).
     #[error(transparent)]
     Store(StoreError),
+    /// An event could not be encoded or decoded.
     #[error(transparent)]
     Codec(CodecError),
 }
 
+/// Runs commands on aggregates: decides each on the latest state of its stream (cached per
+/// process, one command per stream at a time), appends the events with the expected version, and
+/// decides again after a version conflict.
 pub struct CommandBus {
     store: Arc<dyn EventStore>,
     clock: Arc<dyn Clock>,
@@ -82,6 +99,9 @@ impl std::fmt::Debug for CommandBus {
 }
 
 impl CommandBus {
+    /// A bus appending to `store`, stamping events with `clock`'s time. It forgets the idle
+    /// streams' cached states once it holds 50,000, and makes up to 24 attempts at a command that
+    /// meets version conflicts.
     pub fn new(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
@@ -91,10 +111,12 @@ impl CommandBus {
         }
     }
 
+    /// The event store the bus reads and appends to.
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.store
     }
 
+    /// The clock that stamps the events the bus appends.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }

@@ -5,6 +5,7 @@ use skyfly_domain::clock::Clock;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
+/// The machine's clock ([`Utc::now`]), for production.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
@@ -22,6 +23,7 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock standing at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
         Self {
             now: Arc::new(Mutex::new(start)),
@@ -29,6 +31,7 @@ impl ManualClock {
         }
     }
 
+    /// Moves the clock forward by `by`, tells its watchers, and returns the new time.
     pub fn advance(&self, by: Duration) -> DateTime<Utc> {
         let mut now = self
             .now
@@ -39,6 +42,7 @@ impl ManualClock {
         *now
     }
 
+    /// Puts the clock at `to` (forward or back) and tells its watchers.
     pub fn set(&self, to: DateTime<Utc>) {
         let mut now = self
             .now

@@ -12,6 +12,8 @@
 //! transaction's xid, and readers stop at the oldest running transaction, so the global log is
 //! gap-safe by construction — no reader can skip an event that commits late.
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod card;
 pub mod clock;

@@ -21,6 +21,8 @@ struct Inner {
     event_ids: HashSet<uuid::Uuid>,
 }
 
+/// An event store held in memory, with the same contract as the PostgreSQL one; nothing outlives
+/// the value.
 pub struct MemoryEventStore {
     inner: Mutex<Inner>,
     head: watch::Sender<u64>,
@@ -44,6 +46,7 @@ impl std::fmt::Debug for MemoryEventStore {
 }
 
 impl MemoryEventStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

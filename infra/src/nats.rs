@@ -1,7 +1,7 @@
 //! NATS JetStream: the event relay (outbox semantics) and the live feed.
 //!
-//! **Relay.** Every event of the global log, once its position is final (what `read_all`
-//! returns), is published to the JetStream stream [`STREAM`] on
+//! **Relay.** Every event of the global log, once its position is final (what `read_all` returns),
+//! is published to the JetStream stream [`Subjects::stream`] (`SKYFLY_EVENTS` by default) on
 //! `skyfly.events.<category>.<event_type>` (`category`: the stream id's prefix, `booking`,
 //! `flight`, `payment`, `loyalty`, `saga`, …), in global order. The payload is the event envelope
 //! as JSON, the same shape as `GET /api/v1/admin/events` shows. Headers: `Nats-Msg-Id` (the event
@@ -39,12 +39,17 @@ pub const RELAY: &str = "nats_relay";
 /// Header carrying the event's global position.
 pub const POSITION_HEADER: &str = "Skyfly-Position";
 
+/// Why connecting to NATS, relaying the log or subscribing to the live feed failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NatsError {
+    /// NATS failed or refused an operation, a subject prefix is not valid, or an event did not
+    /// serialize; the message says which.
     #[error("NATS: {0}")]
     Nats(String),
+    /// Reading the event log failed.
     #[error("event store: {0}")]
     Store(#[from] skyfly_domain::store::StoreError),
+    /// The relay's PostgreSQL work failed (its leader lock or its checkpoint).
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -88,6 +93,7 @@ impl Subjects {
         })
     }
 
+    /// The prefix every subject of the log starts with, e.g. `skyfly.events`.
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
@@ -187,14 +193,17 @@ impl Nats {
         Ok(Self { client, subjects })
     }
 
+    /// Whether the client is connected to NATS at this moment.
     pub fn is_connected(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
+    /// Where this connection's log goes: its subjects and stream.
     pub fn subjects(&self) -> &Subjects {
         &self.subjects
     }
 
+    /// A JetStream context on this connection.
     pub fn jetstream(&self) -> Context {
         jetstream::new(self.client.clone())
     }
@@ -270,6 +279,8 @@ struct Tail {
 }
 
 impl Relay {
+    /// A relay that publishes the log of `store` through `nats`, marking every message with `log`
+    /// (the log's identity), and keeps its leader lock and checkpoint in `pool`.
     pub fn new(nats: Nats, log: String, pool: PgPool, store: Arc<dyn EventStore>) -> Self {
         Self {
             nats,
@@ -281,6 +292,7 @@ impl Relay {
         }
     }
 
+    /// The relay's status, shared: it follows the relay while it runs.
     pub fn status(&self) -> Arc<RelayStatus> {
         Arc::clone(&self.status)
     }

@@ -114,6 +114,7 @@ impl PgEventStore {
         store
     }
 
+    /// The connection pool the store reads and appends through.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

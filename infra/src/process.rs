@@ -35,6 +35,7 @@ impl PgProcessStore {
         Self { pool, owner, lease }
     }
 
+    /// This worker's id, recorded as the `lease_owner` of the sagas it claims.
     pub fn owner(&self) -> uuid::Uuid {
         self.owner
     }

@@ -21,13 +21,18 @@ pub const NAME: &str = "booking_view";
 /// One row of `booking_view`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct BookingRow {
+    /// The booking's id (its stream is `booking-<id>`).
     pub booking_id: Uuid,
+    /// The six-character booking reference, derived from the booking id.
     pub locator: String,
+    /// The user id of the customer the booking is for.
     pub customer_id: Uuid,
     /// `pending | confirmed | rejected | failed | cancelled` (a booking whose cancellation is
     /// under way is still `confirmed`).
     pub status: String,
+    /// The flight instance booked, `<flight number>-<YYYY-MM-DD>`.
     pub flight_id: String,
+    /// The cabin booked: `economy | premium | business | first`.
     pub cabin: String,
     /// `[{ "first_name": …, "last_name": … }]`
     pub passengers: serde_json::Value,
@@ -35,25 +40,36 @@ pub struct BookingRow {
     pub price_amount: i64,
     /// ISO 4217 code (`char(3)`).
     pub currency: String,
+    /// Miles the customer asked to redeem toward the fare when placing the booking (1 mile =
+    /// 1 cent).
     pub miles_redeemed: i64,
     /// Miles the booking earned, net of what was revoked.
     pub miles_awarded: i64,
     /// `["…"]`
     pub ticket_numbers: serde_json::Value,
+    /// The saga step that failed (`reserve_seats` for a rejection); `None` unless rejected or
+    /// failed.
     pub failure_step: Option<String>,
+    /// The stable code of the refusal that rejected or failed the booking; `None` unless rejected or
+    /// failed.
     pub failure_reason: Option<String>,
+    /// What the cancellation refunded, in minor units of `currency`; `None` until the booking is
+    /// cancelled.
     pub refunded_amount: Option<i64>,
     /// The booking stream's version the row reflects.
     pub version: i64,
+    /// When the booking was placed.
     pub requested_at: DateTime<Utc>,
     /// Global position of `BookingRequested`: the list order and its cursor.
     pub placed_position: i64,
+    /// When the last booking event applied to the row was recorded.
     pub updated_at: DateTime<Utc>,
 }
 
 /// A booking row with the document of its saga (`saga_view`), as one booking is shown.
 #[derive(Debug, Clone)]
 pub struct BookingDetailRow {
+    /// The booking's row in `booking_view`.
     pub booking: BookingRow,
     /// The saga's state, if its document exists yet.
     pub saga: Option<BookingSaga>,
@@ -62,8 +78,11 @@ pub struct BookingDetailRow {
 /// What [`list`] selects: every condition given must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BookingFilter {
+    /// Only the bookings of this customer.
     pub customer_id: Option<Uuid>,
+    /// Only the bookings in this status (a value of [`BookingRow::status`]).
     pub status: Option<String>,
+    /// Only the bookings on this flight instance.
     pub flight_id: Option<String>,
     /// Only bookings placed before this position: the `next_cursor` of the previous page.
     pub before: Option<u64>,

@@ -21,18 +21,27 @@ pub const SEARCH_LIMIT: i64 = 200;
 /// One row of `flight_availability`: a flight's cabin.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FlightAvailabilityRow {
+    /// The flight instance, `<flight number>-<YYYY-MM-DD>`.
     pub flight_id: String,
+    /// The cabin: `economy | premium | business | first`.
     pub cabin: String,
+    /// The flight number, e.g. `SF100`.
     pub flight_number: String,
     /// IATA code (`char(3)`).
     pub origin: String,
     /// IATA code (`char(3)`).
     pub destination: String,
+    /// When the flight departs.
     pub departure: DateTime<Utc>,
+    /// When the flight arrives.
     pub arrival: DateTime<Utc>,
+    /// Seats in the cabin: always `available + held + sold`.
     pub capacity: i32,
+    /// Seats neither held nor sold.
     pub available: i32,
+    /// Seats held for a booking and not yet committed.
     pub held: i32,
+    /// Seats committed to a booking (sold).
     pub sold: i32,
     /// The fare of one seat, in minor units of `currency`.
     pub fare_amount: i64,

@@ -29,6 +29,8 @@
 //! under a per-projection advisory lock, so each event takes effect exactly once — across crashes,
 //! restarts, a second projector process, and a rebuild switching tables underneath.
 
+#![warn(missing_docs)]
+
 pub mod bookings;
 pub mod documents;
 pub mod flights;

@@ -20,6 +20,7 @@ pub const NAME: &str = "loyalty_history";
 /// One row of `loyalty_history`: a movement of miles.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LoyaltyHistoryRow {
+    /// The loyalty account the miles moved on.
     pub account_id: Uuid,
     /// The movement's event: the statement's order and its cursor.
     pub global_position: i64,
@@ -27,7 +28,9 @@ pub struct LoyaltyHistoryRow {
     pub kind: String,
     /// Negative for miles out.
     pub miles: i64,
+    /// The booking the movement was for; `None` when the account was opened and for expiries.
     pub booking_id: Option<Uuid>,
+    /// When the movement's event was recorded.
     pub at: DateTime<Utc>,
 }
 

@@ -18,19 +18,30 @@ pub const NAME: &str = "payment_view";
 /// One row of `payment_view`. Amounts are in minor units of `currency`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaymentRow {
+    /// The payment's id (its stream is `payment-<id>`).
     pub payment_id: Uuid,
+    /// The booking the payment is for.
     pub booking_id: Uuid,
     /// `created | authorized | captured | partially_refunded | refunded | voided | declined`
     pub status: String,
+    /// The amount the payment was created for; an authorization covers all of it.
     pub amount: i64,
     /// ISO 4217 code (`char(3)`).
     pub currency: String,
+    /// The amount captured (0 until the payment is captured).
     pub captured: i64,
+    /// The total refunded so far (0 if nothing was).
     pub refunded: i64,
+    /// The card's brand (`visa | mastercard | amex | discover | unknown`); `None` until an
+    /// authorization or a decline names the card.
     pub card_brand: Option<String>,
+    /// The card's last four digits; `None` until an authorization or a decline names the card.
     pub card_last4: Option<String>,
+    /// Why the card was declined (a stable code, e.g. `card_declined`); `None` unless declined.
     pub decline_reason: Option<String>,
+    /// When `PaymentCreated` was recorded.
     pub created_at: DateTime<Utc>,
+    /// When the last event applied to the row was recorded.
     pub updated_at: DateTime<Utc>,
 }
 

@@ -13,8 +13,11 @@ pub const SEARCH_LIMIT: i64 = 50;
 pub struct PlaceRow {
     /// The IATA code (`char(3)`).
     pub code: String,
+    /// The airport's name.
     pub name: String,
+    /// The city the airport serves.
     pub city: String,
+    /// The airport's country, by name.
     pub country: String,
     /// IANA time zone, e.g. `America/Chicago`.
     pub time_zone: String,

@@ -63,10 +63,16 @@ pub fn decode_in<'e, E: skyfly_domain::DomainEvent>(
 /// Where a projector is and how far behind.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProjectorStatus {
+    /// The projection's name, also its checkpoint's, e.g. `flight_availability`.
     pub name: String,
+    /// The global position the read model has applied the log up to (its checkpoint).
     pub position: u64,
+    /// How many readable events lie after `position`: events the read model has not applied yet.
     pub lag_events: u64,
+    /// Age of the oldest event the read model has not applied yet, in milliseconds (0 when caught
+    /// up).
     pub lag_ms: u64,
+    /// `live` when nothing is left to apply, else `catching_up`.
     pub status: String,
 }
 
@@ -209,6 +215,8 @@ impl std::fmt::Debug for Projector {
 }
 
 impl Projector {
+    /// A projector that applies `projection` from the log in `store` to its tables in `pool`, up to
+    /// 1,000 events per transaction.
     pub fn new(pool: PgPool, store: Arc<dyn EventStore>, projection: Arc<dyn Projection>) -> Self {
         Self {
             pool,
@@ -230,6 +238,7 @@ impl Projector {
         self.known.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The projection's name, also its checkpoint's.
     pub fn name(&self) -> &'static str {
         self.projection.name()
     }
@@ -310,6 +319,7 @@ impl Projector {
         }
     }
 
+    /// The read model's checkpoint as stored in the database (0 if it has none yet).
     pub async fn position(&self) -> Result<u64, sqlx::Error> {
         let p: Option<i64> =
             sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")

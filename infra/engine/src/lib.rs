@@ -14,6 +14,8 @@
 //! commands, the scenario runner, the benchmark and the tests — constructs the engine through this
 //! one builder, so a wiring change is made once and exercised by every test.
 
+#![warn(missing_docs)]
+
 pub mod demo;
 mod read_models;
 mod settings;

@@ -15,6 +15,8 @@
 //!
 //! Figures print as a table, or as one JSON object per line with `--json`.
 
+#![warn(missing_docs)]
+
 mod append;
 mod http;
 mod load;
@@ -44,9 +46,11 @@ pub struct BenchOptions {
     pub seconds: f64,
     /// Events the rebuild figure is measured over.
     pub rebuild_events: u64,
+    /// Print each figure as one JSON object per line instead of a line of `key=value` pairs.
     pub json: bool,
 }
 
+/// The suite names [`run`] accepts (see the crate's documentation); `all` runs every suite.
 pub const SUITES: [&str; 6] = ["raw", "append", "saga", "projection", "load", "all"];
 
 /// Runs `suite`; prints each figure as it is measured, returns them all.
