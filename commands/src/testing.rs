@@ -2,12 +2,14 @@
 //! or PostgreSQL, for the use cases' own tests.
 
 use crate::read_models::{Progress, ReadModelStatus, ReadModels};
-use crate::{Application, Caller, CommandBus, ProcessManager, UseCaseError, UseCaseResult};
+use crate::{Application, Call, Caller, CommandBus, ProcessManager, UseCaseError, UseCaseResult};
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use skyfly_domain::cabin::Cabin;
 use skyfly_domain::identity::Role;
-use skyfly_domain::ids::UserId;
-use skyfly_domain::place::Airport;
+use skyfly_domain::ids::{CommandId, FlightId, FlightNumber, UserId};
+use skyfly_domain::money::Money;
+use skyfly_domain::place::{Airport, Iata};
 use skyfly_infra::clock::ManualClock;
 use std::sync::{Arc, Mutex};
 
@@ -66,6 +68,12 @@ pub struct TestApplication {
     pub read_models: Arc<RecordedRebuilds>,
 }
 
+impl Default for TestApplication {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestApplication {
     /// A fresh application at [`start`], knowing the embedded airports.
     pub fn new() -> Self {
@@ -105,4 +113,37 @@ pub fn caller(role: Role) -> Caller {
         user_id: UserId(uuid::Uuid::now_v7()),
         role,
     }
+}
+
+/// A call by a staff member (not registered) with a fresh command id.
+pub fn staff_call() -> Call {
+    Call::by(&caller(Role::Staff), CommandId(uuid::Uuid::now_v7()))
+}
+
+/// The flight every use-case test flies: SF100 DFW → ORD on 2026-12-01, economy at $100.00.
+pub fn flight_id() -> FlightId {
+    FlightId::new(
+        FlightNumber::parse("SF100").unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    )
+}
+
+/// Schedules [`flight_id`] with `seats` economy seats at $100.00.
+pub async fn schedule_flight(app: &Application, seats: u32) -> FlightId {
+    let departure = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+    let plan = crate::flights::FlightPlan {
+        flight_id: flight_id(),
+        flight_number: FlightNumber::parse("SF100").unwrap(),
+        origin: Iata::parse("DFW").unwrap(),
+        destination: Iata::parse("ORD").unwrap(),
+        departure,
+        arrival: departure + Duration::hours(2),
+        cabins: [(Cabin::Economy, (seats, Money::usd(10_000)))].into(),
+        source_line: 0,
+    };
+    let plan = crate::flights::ScheduleFlightPlan(plan);
+    crate::flights::schedule(app, &staff_call(), &plan)
+        .await
+        .unwrap();
+    flight_id()
 }

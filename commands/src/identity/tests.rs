@@ -13,9 +13,13 @@ fn ada() -> RegisterAccount {
 #[tokio::test]
 async fn a_registered_customer_logs_in_and_refreshes_once() {
     let t = TestApplication::new();
-    let registered = register(&t.app, CommandId::derived("r1"), ada()).await.unwrap();
+    let registered = register(&t.app, CommandId::derived("r1"), ada())
+        .await
+        .unwrap();
     assert!(registered.position.is_some());
-    let session = log_in(&t.app, "ada@example.com", "correct horse").await.unwrap();
+    let session = log_in(&t.app, "ada@example.com", "correct horse")
+        .await
+        .unwrap();
     assert_eq!(session.user_id, registered.user_id);
     assert_eq!(session.role, Role::Customer);
     let next = refresh(&t.app, &session.refresh_token).await.unwrap();
@@ -30,8 +34,12 @@ async fn a_registered_customer_logs_in_and_refreshes_once() {
 #[tokio::test]
 async fn a_second_registration_of_an_address_is_refused_and_a_retry_is_not() {
     let t = TestApplication::new();
-    register(&t.app, CommandId::derived("r1"), ada()).await.unwrap();
-    let again = register(&t.app, CommandId::derived("r2"), ada()).await.unwrap_err();
+    register(&t.app, CommandId::derived("r1"), ada())
+        .await
+        .unwrap();
+    let again = register(&t.app, CommandId::derived("r2"), ada())
+        .await
+        .unwrap_err();
     match again {
         UseCaseError::Refused(r) => {
             assert_eq!((r.code, r.kind), ("email_taken", RefusalKind::Conflict));
@@ -44,8 +52,13 @@ async fn a_second_registration_of_an_address_is_refused_and_a_retry_is_not() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_address_are_refused_alike() {
     let t = TestApplication::new();
-    register(&t.app, CommandId::derived("r1"), ada()).await.unwrap();
-    for (email, password) in [("ada@example.com", "wrong password"), ("bob@example.com", "x")] {
+    register(&t.app, CommandId::derived("r1"), ada())
+        .await
+        .unwrap();
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("bob@example.com", "x"),
+    ] {
         let e = log_in(&t.app, email, password).await.unwrap_err();
         assert_eq!(e.code(), Some("invalid_credentials"));
     }
@@ -54,8 +67,12 @@ async fn a_wrong_password_and_an_unknown_address_are_refused_alike() {
 #[tokio::test]
 async fn logging_out_ends_the_session() {
     let t = TestApplication::new();
-    register(&t.app, CommandId::derived("r1"), ada()).await.unwrap();
-    let session = log_in(&t.app, "ada@example.com", "correct horse").await.unwrap();
+    register(&t.app, CommandId::derived("r1"), ada())
+        .await
+        .unwrap();
+    let session = log_in(&t.app, "ada@example.com", "correct horse")
+        .await
+        .unwrap();
     log_out(&t.app, &session.refresh_token).await.unwrap();
     let e = refresh(&t.app, &session.refresh_token).await.unwrap_err();
     assert_eq!(e.code(), Some("invalid_refresh_token"));
@@ -63,11 +80,18 @@ async fn logging_out_ends_the_session() {
 
 #[test]
 fn invalid_fields_are_named() {
-    let e = RegisterAccount::parse("not-an-email", "correct horse", "Ada", Role::Customer)
-        .unwrap_err();
-    assert!(matches!(e, UseCaseError::Invalid { ref field, .. } if field == "email"), "{e:?}");
+    let e =
+        RegisterAccount::parse("not-an-email", "correct horse", "Ada", Role::Customer).unwrap_err();
+    assert!(
+        matches!(e, UseCaseError::Invalid { ref field, .. } if field == "email"),
+        "{e:?}"
+    );
     let e = RegisterAccount::parse("a@b.example", "short", "Ada", Role::Customer).unwrap_err();
-    assert!(matches!(e, UseCaseError::Invalid { ref field, .. } if field == "password"), "{e:?}");
-    let e = RegisterAccount::parse("a@b.example", "correct horse", " ", Role::Customer).unwrap_err();
+    assert!(
+        matches!(e, UseCaseError::Invalid { ref field, .. } if field == "password"),
+        "{e:?}"
+    );
+    let e =
+        RegisterAccount::parse("a@b.example", "correct horse", " ", Role::Customer).unwrap_err();
     assert!(matches!(e, UseCaseError::Invalid { .. }), "{e:?}");
 }
