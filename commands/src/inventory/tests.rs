@@ -79,10 +79,10 @@ async fn reserving_on_a_flight_that_is_not_scheduled_names_the_flight_id() {
     let e = reserve(&t.app, &staff_call(), reserving(1, 1))
         .await
         .unwrap_err();
-    assert!(
-        matches!(e, UseCaseError::Invalid { ref field, code: "unknown_flight", .. } if field == "flight_id"),
-        "{e:?}"
-    );
+    let UseCaseError::Invalid { field, code, .. } = &e else {
+        panic!("expected unknown_flight, got {e:?}");
+    };
+    assert_eq!((field.as_str(), *code), ("flight_id", "unknown_flight"));
     let events = t
         .app
         .bus

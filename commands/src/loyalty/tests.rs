@@ -65,11 +65,15 @@ async fn awarding_miles_adds_a_lot_for_the_booking() {
         miles: 1_200,
     };
     let done = award(&t.app, &staff_call(), command).await.unwrap();
-    assert!(
-        matches!(&done.events[..], [LoyaltyEvent::MilesAwarded { booking_id, miles: 1_200, .. }] if *booking_id == booking(1)),
-        "{:?}",
-        done.events
-    );
+    let [
+        LoyaltyEvent::MilesAwarded {
+            booking_id, miles, ..
+        },
+    ] = &done.events[..]
+    else {
+        panic!("expected one award, got {:?}", done.events);
+    };
+    assert_eq!((*booking_id, *miles), (booking(1), 1_200));
     assert_eq!(balance(&t, account_id).await, (1_200, 2));
 }
 

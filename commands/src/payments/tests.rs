@@ -118,11 +118,10 @@ async fn a_declined_card_records_the_decline() {
     match authorize(&t.app, &staff_call(), command).await.unwrap() {
         Authorized::Declined { reason, done } => {
             assert_eq!(reason, "card_declined");
-            assert!(
-                matches!(&done.events[..], [PaymentEvent::PaymentDeclined { reason, .. }] if reason == "card_declined"),
-                "{:?}",
-                done.events
-            );
+            let [PaymentEvent::PaymentDeclined { reason, .. }] = &done.events[..] else {
+                panic!("expected one decline, got {:?}", done.events);
+            };
+            assert_eq!(reason, "card_declined");
         }
         other => panic!("expected a decline, got {other:?}"),
     }
@@ -175,10 +174,13 @@ async fn a_malformed_card_is_refused_naming_its_field() {
     ] {
         let command = Authorize { payment_id, card };
         let e = authorize(&t.app, &staff_call(), command).await.unwrap_err();
-        assert!(
-            matches!(e, UseCaseError::Invalid { field: ref f, code: "invalid_card", .. } if f == field),
-            "{e:?}"
-        );
+        let UseCaseError::Invalid {
+            field: named, code, ..
+        } = &e
+        else {
+            panic!("expected invalid_card, got {e:?}");
+        };
+        assert_eq!((named.as_str(), *code), (field, "invalid_card"));
     }
     assert_eq!(status(&t, payment_id).await, (PaymentStatus::Created, 1));
 }
