@@ -200,6 +200,11 @@ impl From<UseCaseError> for ApiError {
                 "version_conflict",
                 format!("If-Match names version {expected}; the resource is at version {actual}"),
             ),
+            UseCaseError::ProviderFailed { reason } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                reason,
+                "the payment provider failed; nothing was recorded, retry",
+            ),
             UseCaseError::Store(s) => s.into(),
             UseCaseError::Internal(detail) => ApiError::internal(detail),
         }

@@ -1,7 +1,9 @@
 //! The application: what every use case works with, wired once by the engine builder.
 
-use crate::{CommandBus, ProcessManager};
+use crate::{CommandBus, DomainRefusal, Envelope, Executed, ProcessManager};
+use crate::{UseCaseError, UseCaseResult};
 use chrono::{DateTime, Utc};
+use skyfly_domain::Aggregate;
 use skyfly_domain::card::PaymentProvider;
 use skyfly_domain::event::{Actor, Metadata};
 use skyfly_domain::identity::{CredentialStore, Role};
@@ -39,6 +41,30 @@ impl Application {
     /// The engine's time (the injected clock).
     pub fn now(&self) -> DateTime<Utc> {
         self.bus.clock().now()
+    }
+
+    /// Runs a command on an aggregate that must already exist, as `call` (its metadata, the
+    /// version it expects): loads the aggregate, answers `missing` unless `exists` holds, builds
+    /// the command at the engine's time and executes it.
+    pub(crate) async fn execute_existing<A>(
+        &self,
+        call: &Call,
+        id: impl std::fmt::Display + Copy + Send,
+        exists: impl FnOnce(&A) -> bool + Send,
+        missing: impl FnOnce() -> UseCaseError + Send,
+        command: impl FnOnce(DateTime<Utc>) -> A::Command + Send,
+    ) -> UseCaseResult<Executed<A>>
+    where
+        A: Aggregate,
+        A::Error: DomainRefusal,
+    {
+        let (current, _) = self.bus.load::<A>(id).await?;
+        if !exists(&current) {
+            return Err(missing());
+        }
+        let envelope =
+            Envelope::new(command(self.now()), call.metadata()).expecting(call.expected_version);
+        Ok(self.bus.execute::<A>(id, envelope).await?)
     }
 }
 

@@ -65,6 +65,13 @@ pub enum UseCaseError {
         /// The version the aggregate is at.
         actual: u64,
     },
+    /// The card processor failed (not a decline): nothing was recorded, and the same command may
+    /// succeed later.
+    #[error("the payment provider failed: {reason}")]
+    ProviderFailed {
+        /// The processor's stable reason (`processing_error`).
+        reason: String,
+    },
     /// Failed to record or read: the event store or another store. Nothing was half-done.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -111,9 +118,13 @@ impl UseCaseError {
         }
     }
 
-    /// Whether this is a failure to record (the caller may retry), not a refusal.
+    /// Whether this is a failure to record or of a dependency (the caller may retry), not a
+    /// refusal.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Self::Store(_) | Self::Internal(_))
+        matches!(
+            self,
+            Self::ProviderFailed { .. } | Self::Store(_) | Self::Internal(_)
+        )
     }
 }
 

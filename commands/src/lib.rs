@@ -1,11 +1,13 @@
 //! # skyfly-commands
 //!
 //! **Owns** the application layer: every use case (register, log in, schedule and import
-//! flights, place, confirm and cancel bookings, operate read models, read the log, …) exists once
-//! here, takes a typed command and returns a typed [`UseCaseError`] that keeps "refused by the
-//! domain" apart from "failed to record". Under it: command handling (load an aggregate, decide,
-//! append with the expected version, re-decide on a conflict; command-id deduplication; the
-//! per-process aggregate cache) and the process managers that drive the booking saga.
+//! flights, quote fares, place, confirm and cancel bookings, hold and sell seats, take payments,
+//! award and redeem miles, arm faults, retry parked compensations, operate read models, read the
+//! log, …) exists once here, takes a typed command and returns a typed [`UseCaseError`] that keeps
+//! "refused by the domain" apart from "failed to record". Under it: command handling (load an
+//! aggregate, decide, append with the expected version, re-decide on a conflict; command-id
+//! deduplication; the per-process aggregate cache) and the process managers that drive the
+//! booking saga.
 //! The process manager that drives the booking saga is [`process`] ([`ProcessManager`]).
 //!
 //! **Must not depend on** `skyfly-infra`, `skyfly-projections` or `skyfly-api`, nor on sqlx/axum:
@@ -29,9 +31,15 @@ pub mod process;
 
 pub mod booking;
 pub mod events;
+pub mod faults;
 pub mod flights;
 pub mod identity;
+pub mod inventory;
+pub mod loyalty;
+pub mod payments;
+pub mod pricing;
 pub mod read_models;
+pub mod sagas;
 
 #[cfg(test)]
 pub mod testing;

@@ -7,7 +7,7 @@ use crate::{
     Application, Call, Caller, CommandBus, Envelope, ProcessManager, UseCaseError, UseCaseResult,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use skyfly_domain::cabin::Cabin;
 use skyfly_domain::event::{Actor, Metadata};
 use skyfly_domain::identity::Role;
@@ -73,6 +73,12 @@ pub struct TestApplication {
     pub read_models: Arc<RecordedRebuilds>,
 }
 
+impl Default for TestApplication {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestApplication {
     /// A fresh application at [`start`], knowing the embedded airports.
     pub fn new() -> Self {
@@ -103,12 +109,6 @@ impl TestApplication {
             clock,
             read_models,
         }
-    }
-}
-
-impl Default for TestApplication {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -176,4 +176,37 @@ pub fn caller(role: Role) -> Caller {
 /// A fresh command id (a call that is not a retry).
 pub fn command_id() -> CommandId {
     CommandId(uuid::Uuid::now_v7())
+}
+
+/// A call by a staff member (not registered) with a fresh command id.
+pub fn staff_call() -> Call {
+    Call::by(&caller(Role::Staff), CommandId(uuid::Uuid::now_v7()))
+}
+
+/// The flight every use-case test flies: SF100 DFW → ORD on 2026-12-01, economy at $100.00.
+pub fn flight_id() -> FlightId {
+    FlightId::new(
+        FlightNumber::parse("SF100").unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    )
+}
+
+/// Schedules [`flight_id`] with `seats` economy seats at $100.00.
+pub async fn schedule_flight(app: &Application, seats: u32) -> FlightId {
+    let departure = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+    let plan = crate::flights::FlightPlan {
+        flight_id: flight_id(),
+        flight_number: FlightNumber::parse("SF100").unwrap(),
+        origin: Iata::parse("DFW").unwrap(),
+        destination: Iata::parse("ORD").unwrap(),
+        departure,
+        arrival: departure + Duration::hours(2),
+        cabins: [(Cabin::Economy, (seats, Money::usd(10_000)))].into(),
+        source_line: 0,
+    };
+    let plan = crate::flights::ScheduleFlightPlan(plan);
+    crate::flights::schedule(app, &staff_call(), &plan)
+        .await
+        .unwrap();
+    flight_id()
 }

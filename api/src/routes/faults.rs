@@ -1,22 +1,22 @@
-//! Fault injection (staff): arm, list, disarm. Faults are events on the `faults-board` stream.
+//! Fault injection (staff): arm, list, disarm (the use cases are `skyfly_commands::faults`).
+//! Faults are events on the `faults-board` stream.
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, JsonBody};
 use crate::idempotency;
-use crate::routes::{command_metadata, created, json_ok, path_param};
+use crate::routes::{created, json_ok};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use skyfly_commands::Envelope;
+use skyfly_commands::Call;
+use skyfly_commands::faults::{self, Arm, Disarm, FaultKind};
 use skyfly_domain::booking::SagaStep;
-use skyfly_domain::faults::{
-    ArmFault, BOARD_ID, DisarmFault, Fault, FaultBoard, FaultCommand, FaultMode,
-};
-use skyfly_domain::ids::SKYFLY_NAMESPACE;
+use skyfly_domain::faults::{Fault, FaultMode};
+use skyfly_domain::ids::CommandId;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -90,47 +90,21 @@ pub struct FaultList {
     pub faults: Vec<FaultView>,
 }
 
-impl ArmRequest {
-    fn mode(&self) -> Result<FaultMode, ApiError> {
-        match self.mode {
-            ModeName::Fail => {
-                if self.delay_ms.is_some() {
-                    return Err(ApiError::field(
-                        "delay_ms",
-                        "invalid_field",
-                        "delay_ms belongs to mode \"delay\"",
-                    ));
-                }
-                let per_mille = match self.probability {
-                    None => None,
-                    Some(p) if (0.0..=1.0).contains(&p) => Some((p * 1000.0).round() as u16),
-                    Some(_) => {
-                        return Err(ApiError::field(
-                            "probability",
-                            "invalid_probability",
-                            "between 0 and 1",
-                        ));
-                    }
-                };
-                Ok(FaultMode::Fail {
-                    count: self.count,
-                    per_mille,
-                })
-            }
-            ModeName::Delay => {
-                if self.count.is_some() || self.probability.is_some() {
-                    return Err(ApiError::field(
-                        "mode",
-                        "invalid_field",
-                        "count and probability belong to mode \"fail\"",
-                    ));
-                }
-                let delay_ms = self.delay_ms.ok_or_else(|| {
-                    ApiError::field("delay_ms", "missing_field", "mode \"delay\" needs delay_ms")
-                })?;
-                Ok(FaultMode::Delay { delay_ms })
-            }
-        }
+impl TryFrom<&ArmRequest> for Arm {
+    type Error = ApiError;
+
+    fn try_from(r: &ArmRequest) -> Result<Self, ApiError> {
+        let kind = match r.mode {
+            ModeName::Fail => FaultKind::Fail,
+            ModeName::Delay => FaultKind::Delay,
+        };
+        Ok(Arm::parse(
+            r.step,
+            kind,
+            r.count,
+            r.probability,
+            r.delay_ms,
+        )?)
     }
 }
 
@@ -143,40 +117,19 @@ pub async fn arm(
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<ArmRequest>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    let state = &state;
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
-        key,
-        "POST /admin/faults",
-        &raw,
-        |command_id| async move {
-            let mode = value.mode()?;
-            let fault_id = Uuid::new_v5(
-                &SKYFLY_NAMESPACE,
-                format!("fault/{}", command_id.0).as_bytes(),
-            );
-            let command = FaultCommand::ArmFault(ArmFault {
-                fault_id,
-                step: value.step,
-                mode,
-                at: state.clock.now(),
-            });
-            let envelope = Envelope::new(command, command_metadata(command_id, caller.actor()));
-            let done = state.bus.execute::<FaultBoard>(BOARD_ID, envelope).await?;
-            let fault = done
-                .state
-                .fault(fault_id)
-                .ok_or_else(|| ApiError::internal("armed fault missing"))?;
-            Ok(created(
-                &format!("/api/v1/admin/faults/{fault_id}"),
-                &FaultView::from(fault),
-                done.position,
-                Some(done.version),
-            ))
-        },
-    )
+    let (state, scope) = (&state, caller.user_id.to_string());
+    let op = "POST /admin/faults";
+    idempotency::once(state, &scope, key, op, &body.raw, |command_id| async move {
+        let command = Arm::try_from(&body.value)?;
+        let call = Call::by(&caller, command_id);
+        let armed = faults::arm(&state.app, &call, command).await?;
+        Ok(created(
+            &format!("/api/v1/admin/faults/{}", armed.fault.fault_id),
+            &FaultView::from(&armed.fault),
+            armed.position,
+            Some(armed.version),
+        ))
+    })
     .await
 }
 
@@ -186,9 +139,9 @@ pub async fn list(
     State(state): State<AppState>,
     Staff(_caller): Staff,
 ) -> Result<Response, ApiError> {
-    let (board, _) = state.bus.load::<FaultBoard>(BOARD_ID).await?;
+    let faults = faults::list(&state.app).await?;
     Ok(json_ok(&FaultList {
-        faults: board.faults().map(FaultView::from).collect(),
+        faults: faults.iter().map(FaultView::from).collect(),
     }))
 }
 
@@ -200,23 +153,8 @@ pub async fn disarm(
     Staff(caller): Staff,
     Path(fault_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let fault_id = path_param("fault_id", &fault_id, |s| Uuid::parse_str(s).ok())
-        .map_err(|_| ApiError::not_found("fault"))?;
-    let (board, _) = state.bus.load::<FaultBoard>(BOARD_ID).await?;
-    if board.fault(fault_id).is_none() {
-        return Err(ApiError::not_found("fault"));
-    }
-    let command = FaultCommand::DisarmFault(DisarmFault {
-        fault_id,
-        at: state.clock.now(),
-    });
-    let metadata = command_metadata(
-        skyfly_domain::ids::CommandId(Uuid::now_v7()),
-        caller.actor(),
-    );
-    state
-        .bus
-        .execute::<FaultBoard>(BOARD_ID, Envelope::new(command, metadata))
-        .await?;
+    let fault_id = Uuid::parse_str(&fault_id).map_err(|_| ApiError::not_found("fault"))?;
+    let call = Call::by(&caller, CommandId(Uuid::now_v7()));
+    faults::disarm(&state.app, &call, Disarm { fault_id }).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,25 +1,23 @@
-//! Seat inventory commands (staff; the saga's process manager sends the same commands).
+//! Seat inventory commands (staff; the saga's process manager sends the same commands): the
+//! use cases are `skyfly_commands::inventory`.
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
-use crate::routes::CommandCall;
+use crate::idempotency;
+use crate::routes::executed;
 use crate::routes::flights::{FlightView, parse_flight_id};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::Duration;
 use serde::Deserialize;
+use skyfly_commands::inventory::{self, Commit, Release, Reserve};
+use skyfly_commands::{Call, Executed};
 use skyfly_domain::cabin::Cabin;
 use skyfly_domain::ids::BookingId;
-use skyfly_domain::inventory::{
-    CommitSeats, FlightInventory, InventoryCommand, ReleaseReason, ReleaseSeats, ReserveSeats,
-};
+use skyfly_domain::inventory::FlightInventory;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// How long a hold lasts unless committed (docs/domain.md).
-pub const HOLD_DURATION: Duration = skyfly_domain::inventory::SEAT_HOLD;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,27 +35,41 @@ pub struct BookingRef {
     pub booking_id: Uuid,
 }
 
-fn unknown_flight() -> ApiError {
-    ApiError::field("flight_id", "unknown_flight", "no such flight is scheduled")
+impl ReserveRequest {
+    fn command(&self, flight_id: &str) -> Result<Reserve, ApiError> {
+        Ok(Reserve {
+            flight_id: parse_flight_id(flight_id)?,
+            booking_id: BookingId(self.booking_id),
+            cabin: self.cabin,
+            seats: self.seats,
+        })
+    }
 }
 
-fn call<'a>(
-    state: &'a AppState,
-    caller: crate::auth::Caller,
-    key: Option<String>,
-    op: &str,
-    flight_id: &str,
-    body: axum::body::Bytes,
-    expected: Option<u64>,
-) -> CommandCall<'a> {
-    CommandCall {
-        state,
-        caller,
-        key,
-        operation: format!("POST /inventory/{flight_id}/{op}"),
-        body,
-        expected,
+impl BookingRef {
+    fn release(&self, flight_id: &str) -> Result<Release, ApiError> {
+        Ok(Release {
+            flight_id: parse_flight_id(flight_id)?,
+            booking_id: BookingId(self.booking_id),
+        })
     }
+
+    fn commit(&self, flight_id: &str) -> Result<Commit, ApiError> {
+        Ok(Commit {
+            flight_id: parse_flight_id(flight_id)?,
+            booking_id: BookingId(self.booking_id),
+        })
+    }
+}
+
+/// The flight after a seat command.
+fn answer(done: &Executed<FlightInventory>) -> Result<Response, ApiError> {
+    executed(done, FlightView::of, || inventory::unknown_flight().into())
+}
+
+/// The idempotency key's operation for a seat command.
+fn operation(flight_id: &str, verb: &str) -> String {
+    format!("POST /inventory/{flight_id}/{verb}")
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/reserve", tag = "flights", request_body = ReserveRequest,
@@ -72,24 +84,20 @@ pub async fn reserve(
     IfMatch(expected): IfMatch,
     body: JsonBody<ReserveRequest>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    call(&state, caller, key, "reserve", &flight_id, raw, expected)
-        .execute::<FlightInventory, _, _>(
-            parse_flight_id(&flight_id),
-            FlightInventory::is_scheduled,
-            unknown_flight,
-            |now| {
-                Ok(InventoryCommand::ReserveSeats(ReserveSeats {
-                    booking_id: BookingId(value.booking_id),
-                    cabin: value.cabin,
-                    seats: value.seats,
-                    now,
-                    hold_until: now + HOLD_DURATION,
-                }))
-            },
-            FlightView::of,
-        )
-        .await
+    let (state, op) = (&state, operation(&flight_id, "reserve"));
+    idempotency::once(
+        state,
+        &caller.user_id.to_string(),
+        key,
+        &op,
+        &body.raw,
+        |command_id| async move {
+            let command = body.value.command(&flight_id)?;
+            let call = Call::by(&caller, command_id).expecting(expected);
+            answer(&inventory::reserve(&state.app, &call, command).await?)
+        },
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/release", tag = "flights", request_body = BookingRef,
@@ -103,21 +111,20 @@ pub async fn release(
     IfMatch(expected): IfMatch,
     body: JsonBody<BookingRef>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    call(&state, caller, key, "release", &flight_id, raw, expected)
-        .execute::<FlightInventory, _, _>(
-            parse_flight_id(&flight_id),
-            FlightInventory::is_scheduled,
-            unknown_flight,
-            |_now| {
-                Ok(InventoryCommand::ReleaseSeats(ReleaseSeats {
-                    booking_id: BookingId(value.booking_id),
-                    reason: ReleaseReason::Manual,
-                }))
-            },
-            FlightView::of,
-        )
-        .await
+    let (state, op) = (&state, operation(&flight_id, "release"));
+    idempotency::once(
+        state,
+        &caller.user_id.to_string(),
+        key,
+        &op,
+        &body.raw,
+        |command_id| async move {
+            let command = body.value.release(&flight_id)?;
+            let call = Call::by(&caller, command_id).expecting(expected);
+            answer(&inventory::release(&state.app, &call, command).await?)
+        },
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/commit", tag = "flights", request_body = BookingRef,
@@ -131,19 +138,18 @@ pub async fn commit(
     IfMatch(expected): IfMatch,
     body: JsonBody<BookingRef>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    call(&state, caller, key, "commit", &flight_id, raw, expected)
-        .execute::<FlightInventory, _, _>(
-            parse_flight_id(&flight_id),
-            FlightInventory::is_scheduled,
-            unknown_flight,
-            |now| {
-                Ok(InventoryCommand::CommitSeats(CommitSeats {
-                    booking_id: BookingId(value.booking_id),
-                    now,
-                }))
-            },
-            FlightView::of,
-        )
-        .await
+    let (state, op) = (&state, operation(&flight_id, "commit"));
+    idempotency::once(
+        state,
+        &caller.user_id.to_string(),
+        key,
+        &op,
+        &body.raw,
+        |command_id| async move {
+            let command = body.value.commit(&flight_id)?;
+            let call = Call::by(&caller, command_id).expecting(expected);
+            answer(&inventory::commit(&state.app, &call, command).await?)
+        },
+    )
+    .await
 }

@@ -1,51 +1,24 @@
-//! Loyalty commands (staff; the saga's process manager sends the same commands), and opening an
-//! account at registration.
+//! Loyalty commands (staff; the saga's process manager sends the same commands; the use cases are
+//! `skyfly_commands::loyalty`), and the customer's own account.
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
+use crate::idempotency;
 use crate::routes::queries::{caught_up, positions, with_position};
-use crate::routes::{CommandCall, command_metadata, path_param};
+use crate::routes::{executed, path_param};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use skyfly_commands::Envelope;
-use skyfly_domain::event::Actor;
-use skyfly_domain::ids::{BookingId, CommandId, LoyaltyAccountId, UserId};
-use skyfly_domain::loyalty::{
-    Accrual, AwardMiles, LoyaltyAccount, LoyaltyCommand, OpenAccount, RedeemMiles, RestoreMiles,
-    RevokeMiles,
-};
+use skyfly_commands::loyalty::{self, Award, Redeem, Restore, Revoke};
+use skyfly_commands::{Call, Executed};
+use skyfly_domain::ids::{BookingId, LoyaltyAccountId};
+use skyfly_domain::loyalty::LoyaltyAccount;
 use skyfly_projections::documents::{self, DocumentModel};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// Opens the loyalty account of a new customer (idempotent: derived command id).
-pub async fn open_account(
-    state: &AppState,
-    user: UserId,
-    registration: CommandId,
-) -> Result<Option<u64>, ApiError> {
-    let account_id = LoyaltyAccountId::for_user(user);
-    let command = LoyaltyCommand::OpenAccount(OpenAccount {
-        account_id,
-        owner: user,
-        at: state.clock.now(),
-    });
-    let command_id = CommandId::derived(&format!("{}/open-loyalty-account", registration.0));
-    let metadata = skyfly_domain::event::Metadata {
-        correlation_id: registration.0,
-        causation_id: registration.0,
-        ..command_metadata(command_id, Actor::system("registration"))
-    };
-    let done = state
-        .bus
-        .execute::<LoyaltyAccount>(account_id, Envelope::new(command, metadata))
-        .await?;
-    Ok(done.position)
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,8 +76,18 @@ fn parse_account(raw: &str) -> Result<LoyaltyAccountId, ApiError> {
     })
 }
 
+/// The account after a command, its tier and next tier at the engine's time.
+fn answer(state: &AppState, done: &Executed<LoyaltyAccount>) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    executed(
+        done,
+        |account: &LoyaltyAccount, version| AccountView::of(account, version, now),
+        || ApiError::not_found("loyalty account"),
+    )
+}
+
 macro_rules! loyalty_command {
-    ($name:ident, $path:literal, $op:literal, $body:ty, |$v:ident, $now:ident| $make:expr) => {
+    ($name:ident, $path:literal, $body:ty, |$v:ident, $id:ident| $command:expr) => {
         #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
             params(("account_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -116,22 +99,14 @@ macro_rules! loyalty_command {
             IfMatch(expected): IfMatch,
             body: JsonBody<$body>,
         ) -> Response {
-            let JsonBody { value: $v, raw } = body;
-            CommandCall {
-                state: &state,
-                caller,
-                key,
-                operation: format!(concat!("POST /loyalty/{}/", $op), account_id),
-                body: raw,
-                expected,
-            }
-            .execute::<LoyaltyAccount, _, _>(
-                parse_account(&account_id),
-                LoyaltyAccount::is_open,
-                || ApiError::not_found("loyalty account"),
-                |$now| Ok($make),
-                |account: &LoyaltyAccount, version| AccountView::of(account, version, state.clock.now()),
-            )
+            let (state, scope) = (&state, caller.user_id.to_string());
+            let op = format!(concat!("POST /loyalty/{}/", stringify!($name)), account_id);
+            idempotency::once(state, &scope, key, &op, &body.raw, |command_id| async move {
+                let ($v, $id) = (&body.value, parse_account(&account_id)?);
+                let command = $command;
+                let call = Call::by(&caller, command_id).expecting(expected);
+                answer(state, &loyalty::$name(&state.app, &call, command).await?)
+            })
             .await
         }
     };
@@ -140,47 +115,39 @@ macro_rules! loyalty_command {
 loyalty_command!(
     award,
     "/api/v1/loyalty/{account_id}/award",
-    "award",
     MilesRequest,
-    |v, now| LoyaltyCommand::AwardMiles(AwardMiles {
+    |v, account_id| Award {
+        account_id,
         booking_id: BookingId(v.booking_id),
-        accrual: Accrual::Miles(v.miles),
-        at: now
-    })
+        miles: v.miles,
+    }
 );
 loyalty_command!(
     revoke,
     "/api/v1/loyalty/{account_id}/revoke",
-    "revoke",
     BookingRequestRef,
-    |v, now| {
-        LoyaltyCommand::RevokeMiles(RevokeMiles {
-            booking_id: BookingId(v.booking_id),
-            at: now,
-        })
+    |v, account_id| Revoke {
+        account_id,
+        booking_id: BookingId(v.booking_id),
     }
 );
 loyalty_command!(
     redeem,
     "/api/v1/loyalty/{account_id}/redeem",
-    "redeem",
     MilesRequest,
-    |v, now| LoyaltyCommand::RedeemMiles(RedeemMiles {
+    |v, account_id| Redeem {
+        account_id,
         booking_id: BookingId(v.booking_id),
         miles: v.miles,
-        at: now
-    })
+    }
 );
 loyalty_command!(
     restore,
     "/api/v1/loyalty/{account_id}/restore",
-    "restore",
     BookingRequestRef,
-    |v, now| {
-        LoyaltyCommand::RestoreMiles(RestoreMiles {
-            booking_id: BookingId(v.booking_id),
-            at: now,
-        })
+    |v, account_id| Restore {
+        account_id,
+        booking_id: BookingId(v.booking_id),
     }
 );
 

@@ -1,6 +1,6 @@
-//! HTTP routes, per docs/api.md. Handlers turn requests into commands (`TryFrom` at the edge),
-//! run them through the command bus, and answer with the resource, its version (`ETag`) and the
-//! global position of the last event (`X-Event-Position`).
+//! HTTP routes, per docs/api.md. Handlers turn requests into commands (at the edge), run them
+//! through the use cases of `skyfly-commands`, and answer with the resource, its version (`ETag`)
+//! and the global position of the last event (`X-Event-Position`).
 
 pub mod audit;
 pub mod bookings;
@@ -23,8 +23,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use skyfly_domain::event::{Actor, Metadata};
-use skyfly_domain::ids::CommandId;
+use skyfly_commands::Executed;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -87,7 +86,8 @@ pub struct MoneyDto {
 }
 
 impl MoneyDto {
-    pub fn to_money(self, field: &str) -> Result<skyfly_domain::Money, ApiError> {
+    /// The amount, or an invalid `<field>.currency`.
+    pub fn to_money(&self, field: &str) -> Result<skyfly_domain::Money, ApiError> {
         let currency = skyfly_domain::Currency::parse(&self.currency).map_err(|e| {
             ApiError::field(format!("{field}.currency"), "invalid_field", e.to_string())
         })?;
@@ -179,10 +179,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub fn command_metadata(command_id: CommandId, actor: Actor) -> Metadata {
-    Metadata::new(command_id, actor)
-}
-
 pub fn json_ok<T: Serialize>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
@@ -220,6 +216,22 @@ pub fn with_versions(
     response
 }
 
+/// The answer to a command: the state after it as `view` renders it, with its version (`ETag`)
+/// and the position of the command's last event (`X-Event-Position`); `missing` if the view has
+/// nothing to show.
+pub fn executed<A: skyfly_domain::Aggregate, V: Serialize>(
+    done: &Executed<A>,
+    view: impl FnOnce(&A, u64) -> Option<V>,
+    missing: impl FnOnce() -> ApiError,
+) -> Result<Response, ApiError> {
+    let rendered = view(&done.state, done.version).ok_or_else(missing)?;
+    Ok(with_versions(
+        json_ok(&rendered),
+        done.position,
+        Some(done.version),
+    ))
+}
+
 pub fn created<T: Serialize>(
     location: &str,
     body: &T,
@@ -246,74 +258,4 @@ pub fn path_param<T>(
             format!("{raw:?} is not a valid {field}"),
         )
     })
-}
-
-/// Everything a command endpoint shares except the command itself: who calls, the idempotency
-/// key, the operation (method and path, part of the key's fingerprint), the raw body and
-/// `If-Match`.
-pub(crate) struct CommandCall<'a> {
-    pub state: &'a AppState,
-    pub caller: crate::auth::Caller,
-    pub key: Option<String>,
-    pub operation: String,
-    pub body: axum::body::Bytes,
-    pub expected: Option<u64>,
-}
-
-impl CommandCall<'_> {
-    /// Runs once per idempotency key: `target` names the aggregate (already a problem naming the
-    /// path field if it was malformed), `exists` says whether it is there (else `missing`), `make`
-    /// builds the command at the engine's time, `view` renders the state after the command.
-    pub(crate) async fn execute<A, Id, V>(
-        self,
-        target: Result<Id, ApiError>,
-        exists: impl FnOnce(&A) -> bool + Send,
-        missing: impl Fn() -> ApiError + Send + Sync,
-        make: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<A::Command, ApiError> + Send,
-        view: impl FnOnce(&A, u64) -> Option<V> + Send,
-    ) -> Response
-    where
-        A: skyfly_domain::Aggregate,
-        Id: std::fmt::Display + Send + Sync,
-        V: Serialize,
-        ApiError: From<skyfly_commands::CommandError<A::Error>>,
-    {
-        let CommandCall {
-            state,
-            caller,
-            key,
-            operation,
-            body,
-            expected,
-        } = self;
-        let scope = caller.user_id.to_string();
-        crate::idempotency::once(
-            state,
-            &scope,
-            key,
-            &operation,
-            &body,
-            |command_id| async move {
-                let id = target?;
-                let (current, _) = state.bus.load::<A>(&id).await?;
-                if !exists(&current) {
-                    return Err(missing());
-                }
-                let command = make(state.clock.now())?;
-                let envelope = skyfly_commands::Envelope::new(
-                    command,
-                    command_metadata(command_id, caller.actor()),
-                )
-                .expecting(expected);
-                let done = state.bus.execute::<A>(&id, envelope).await?;
-                let rendered = view(&done.state, done.version).ok_or_else(&missing)?;
-                Ok(with_versions(
-                    json_ok(&rendered),
-                    done.position,
-                    Some(done.version),
-                ))
-            },
-        )
-        .await
-    }
 }

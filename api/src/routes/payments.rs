@@ -1,26 +1,25 @@
 //! Payments (staff; the saga's process manager sends the same commands): create an intent,
-//! authorize through the payment provider, capture, void, refund. And a payment's state.
+//! authorize through the payment provider, capture, void, refund (the use cases are
+//! `skyfly_commands::payments`). And a payment's state.
 
 use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
-use crate::routes::{
-    CommandCall, MoneyDto, command_metadata, created, json_ok, path_param, with_versions,
-};
+use crate::routes::{MoneyDto, created, executed, json_ok, path_param, with_versions};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use skyfly_commands::{Envelope, Executed};
-use skyfly_domain::booking::Booking;
-use skyfly_domain::card::{AuthorizationRequest, CardDetails, ProviderError};
-use skyfly_domain::ids::{BookingId, PaymentId, SKYFLY_NAMESPACE};
-use skyfly_domain::payment::{
-    CapturePayment, CreatePayment, Payment, PaymentCommand, PaymentStatus, RecordAuthorization,
-    RecordDecline, RefundPayment, VoidPayment,
+use skyfly_commands::payments::{
+    self, Authorize, Authorized, Capture, CardInput, CreateIntent, Refund, Void,
 };
+use skyfly_commands::{Call, Executed};
+use skyfly_domain::Money;
+use skyfly_domain::booking::Booking;
+use skyfly_domain::ids::{BookingId, PaymentId};
+use skyfly_domain::payment::Payment;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -127,14 +126,40 @@ fn parse_payment_id(raw: &str) -> Result<PaymentId, ApiError> {
     })
 }
 
-fn view_response(done: &Executed<Payment>) -> Result<Response, ApiError> {
-    let view =
-        PaymentView::of(&done.state, done.version).ok_or_else(|| ApiError::not_found("payment"))?;
-    Ok(with_versions(
-        json_ok(&view),
-        done.position,
-        Some(done.version),
-    ))
+/// The payment after a command.
+fn answer(done: &Executed<Payment>) -> Result<Response, ApiError> {
+    executed(done, PaymentView::of, || ApiError::not_found("payment"))
+}
+
+impl TryFrom<&IntentRequest> for CreateIntent {
+    type Error = ApiError;
+
+    fn try_from(r: &IntentRequest) -> Result<Self, ApiError> {
+        Ok(CreateIntent {
+            booking_id: BookingId(r.booking_id),
+            amount: r.amount.to_money("amount")?,
+        })
+    }
+}
+
+impl From<&AuthorizeRequest> for CardInput {
+    fn from(r: &AuthorizeRequest) -> Self {
+        CardInput {
+            number: r.card_number.clone(),
+            exp_month: r.exp_month,
+            exp_year: r.exp_year,
+            cvc: r.cvc.clone(),
+        }
+    }
+}
+
+impl AmountRequest {
+    fn amount(&self) -> Result<Option<Money>, ApiError> {
+        self.amount
+            .as_ref()
+            .map(|m| m.to_money("amount"))
+            .transpose()
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/payments/intent", tag = "payments", request_body = IntentRequest, security(("bearer" = [])),
@@ -146,44 +171,38 @@ pub async fn create_intent(
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<IntentRequest>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    let state = &state;
-    idempotency::once(
-        state,
-        &caller.user_id.to_string(),
-        key,
-        "POST /payments/intent",
-        &raw,
-        |command_id| async move {
-            // Derived from the command id: a retried intent (same key) names the same payment.
-            let payment_id = PaymentId(Uuid::new_v5(
-                &SKYFLY_NAMESPACE,
-                format!("payment/{}", command_id.0).as_bytes(),
-            ));
-            let command = PaymentCommand::CreatePayment(CreatePayment {
-                payment_id,
-                booking_id: BookingId(value.booking_id),
-                amount: value.amount.to_money("amount")?,
-                at: state.clock.now(),
-            });
-            let done = state
-                .bus
-                .execute::<Payment>(
-                    payment_id,
-                    Envelope::new(command, command_metadata(command_id, caller.actor())),
-                )
-                .await?;
-            Ok(created(
-                &format!("/api/v1/payments/{payment_id}"),
-                &IntentResponse {
-                    payment_id: payment_id.0,
-                },
-                done.position,
-                Some(done.version),
-            ))
-        },
-    )
+    let (state, scope) = (&state, caller.user_id.to_string());
+    let op = "POST /payments/intent";
+    idempotency::once(state, &scope, key, op, &body.raw, |command_id| async move {
+        let command = CreateIntent::try_from(&body.value)?;
+        let call = Call::by(&caller, command_id);
+        let intent = payments::create_intent(&state.app, &call, command).await?;
+        let payment_id = intent.payment_id;
+        Ok(created(
+            &format!("/api/v1/payments/{payment_id}"),
+            &IntentResponse {
+                payment_id: payment_id.0,
+            },
+            intent.position,
+            Some(intent.version),
+        ))
+    })
     .await
+}
+
+/// A recorded decline: `402` naming the card, with the payment's version and the decline's
+/// position.
+fn declined(reason: String, done: &Executed<Payment>) -> Response {
+    let mut e = ApiError::new(
+        StatusCode::PAYMENT_REQUIRED,
+        reason.clone(),
+        format!("the card was declined: {reason}"),
+    );
+    e.errors.push(crate::error::FieldError {
+        field: "card_number".into(),
+        message: reason,
+    });
+    with_versions(e.into_response(), done.position, Some(done.version))
 }
 
 #[utoipa::path(post, path = "/api/v1/payments/{payment_id}/authorize", tag = "payments", request_body = AuthorizeRequest,
@@ -197,95 +216,39 @@ pub async fn authorize(
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<AuthorizeRequest>,
 ) -> Response {
-    let JsonBody { value, raw } = body;
-    let state = &state;
+    let (state, scope) = (&state, caller.user_id.to_string());
     let op = format!("POST /payments/{payment_id}/authorize");
     idempotency::once(
         state,
-        &caller.user_id.to_string(),
+        &scope,
         key,
         &op,
-        &raw,
+        &body.raw,
         |command_id| async move {
-            let id = parse_payment_id(&payment_id)?;
-            let (payment, version) = state.bus.load::<Payment>(id).await?;
-            let current = payment
-                .state()
-                .ok_or_else(|| ApiError::not_found("payment"))?;
-            if current.status != PaymentStatus::Created {
-                // Already decided: answer with what was decided, ask the provider nothing.
-                let view = PaymentView::of(&payment, version)
-                    .ok_or_else(|| ApiError::not_found("payment"))?;
-                return Ok(with_versions(json_ok(&view), None, Some(version)));
-            }
-            let card = CardDetails::parse(
-                &value.card_number,
-                value.exp_month,
-                value.exp_year,
-                &value.cvc,
+            let command = Authorize {
+                payment_id: parse_payment_id(&payment_id)?,
+                card: CardInput::from(&body.value),
+            };
+            let call = Call::by(&caller, command_id);
+            Ok(
+                match payments::authorize(&state.app, &call, command).await? {
+                    Authorized::AlreadyDecided { payment, version } => {
+                        // Already decided: answer with what was decided, ask the provider nothing.
+                        let view = PaymentView::of(&payment, version)
+                            .ok_or_else(|| ApiError::not_found("payment"))?;
+                        with_versions(json_ok(&view), None, Some(version))
+                    }
+                    Authorized::Approved(done) => answer(&done)?,
+                    Authorized::Declined { reason, done } => declined(reason, &done),
+                },
             )
-            .map_err(|e| ApiError::field(e.field(), "invalid_card", e.to_string()))?;
-            let summary = card.summary();
-            let now = state.clock.now();
-            let request = AuthorizationRequest {
-                card,
-                amount: current.amount,
-                today: now.date_naive(),
-                reference: id.to_string(),
-            };
-            let command = match state.payments.authorize(request).await {
-                Ok(authorization) => PaymentCommand::RecordAuthorization(RecordAuthorization {
-                    authorization,
-                    at: now,
-                }),
-                Err(ProviderError::Declined(reason)) => {
-                    PaymentCommand::RecordDecline(RecordDecline {
-                        reason,
-                        card: Some(summary),
-                        at: now,
-                    })
-                }
-                Err(ProviderError::Retryable(reason)) => {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_GATEWAY,
-                        reason,
-                        "the payment provider failed; nothing was recorded, retry",
-                    ));
-                }
-            };
-            let done = state
-                .bus
-                .execute::<Payment>(
-                    id,
-                    Envelope::new(command, command_metadata(command_id, caller.actor())),
-                )
-                .await?;
-            match done.state.state().and_then(|s| s.decline_reason.clone()) {
-                Some(reason) => {
-                    let mut e = ApiError::new(
-                        StatusCode::PAYMENT_REQUIRED,
-                        reason.clone(),
-                        format!("the card was declined: {reason}"),
-                    );
-                    e.errors.push(crate::error::FieldError {
-                        field: "card_number".into(),
-                        message: reason,
-                    });
-                    Ok(with_versions(
-                        axum::response::IntoResponse::into_response(e),
-                        done.position,
-                        Some(done.version),
-                    ))
-                }
-                None => view_response(&done),
-            }
         },
     )
     .await
 }
 
 macro_rules! payment_command {
-    ($name:ident, $path:literal, $op:literal, $body:ty, |$v:ident, $now:ident| $make:expr) => {
+    ($name:ident, $path:literal, $body:ty, |$v:ident, $id:ident| $command:expr) => {
         #[utoipa::path(post, path = $path, tag = "payments", request_body = $body, security(("bearer" = [])),
             params(("payment_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = PaymentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -297,22 +260,14 @@ macro_rules! payment_command {
             IfMatch(expected): IfMatch,
             body: JsonBody<$body>,
         ) -> Response {
-            let JsonBody { value: $v, raw } = body;
-            CommandCall {
-                state: &state,
-                caller,
-                key,
-                operation: format!(concat!("POST /payments/{}/", $op), payment_id),
-                body: raw,
-                expected,
-            }
-            .execute::<Payment, _, _>(
-                parse_payment_id(&payment_id),
-                |p: &Payment| p.state().is_some(),
-                || ApiError::not_found("payment"),
-                |$now| $make,
-                PaymentView::of,
-            )
+            let (state, scope) = (&state, caller.user_id.to_string());
+            let op = format!(concat!("POST /payments/{}/", stringify!($name)), payment_id);
+            idempotency::once(state, &scope, key, &op, &body.raw, |command_id| async move {
+                let ($v, $id) = (&body.value, parse_payment_id(&payment_id)?);
+                let command = $command;
+                let call = Call::by(&caller, command_id).expecting(expected);
+                answer(&payments::$name(&state.app, &call, command).await?)
+            })
             .await
         }
     };
@@ -321,29 +276,26 @@ macro_rules! payment_command {
 payment_command!(
     capture,
     "/api/v1/payments/{payment_id}/capture",
-    "capture",
     AmountRequest,
-    |v, now| Ok(PaymentCommand::CapturePayment(CapturePayment {
-        amount: v.amount.map(|m| m.to_money("amount")).transpose()?,
-        at: now
-    }))
+    |v, payment_id| Capture {
+        payment_id,
+        amount: v.amount()?,
+    }
 );
 payment_command!(
     void,
     "/api/v1/payments/{payment_id}/void",
-    "void",
     Empty,
-    |_v, now| Ok(PaymentCommand::VoidPayment(VoidPayment { at: now }))
+    |_v, payment_id| Void { payment_id }
 );
 payment_command!(
     refund,
     "/api/v1/payments/{payment_id}/refund",
-    "refund",
     AmountRequest,
-    |v, now| Ok(PaymentCommand::RefundPayment(RefundPayment {
-        amount: v.amount.map(|m| m.to_money("amount")).transpose()?,
-        at: now
-    }))
+    |v, payment_id| Refund {
+        payment_id,
+        amount: v.amount()?,
+    }
 );
 
 #[utoipa::path(get, path = "/api/v1/payments/{payment_id}", tag = "payments", security(("bearer" = [])),

@@ -1,19 +1,20 @@
 //! Sagas for staff: one saga's state, steps, compensations and parked items; a list by status;
-//! and a retry of parked compensations.
+//! and a retry of parked compensations (the use case is `skyfly_commands::sagas::retry`).
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::routes::queries::{caught_up, positions, with_position};
-use crate::routes::{command_metadata, json_ok, path_param};
+use crate::routes::{json_ok, path_param};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use skyfly_commands::{CommandError, Envelope};
+use skyfly_commands::Call;
+use skyfly_commands::sagas::{self, RetryParkedItems};
 use skyfly_domain::ids::{BookingId, CommandId};
-use skyfly_domain::saga::{BookingSaga, RetryParked, SagaCommand, StepOutcome, UndoStatus};
+use skyfly_domain::saga::{BookingSaga, StepOutcome, UndoStatus};
 use skyfly_projections::documents::{self, DocumentModel};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -277,24 +278,10 @@ pub async fn retry(
     Staff(caller): Staff,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = saga_id(&raw)?;
-    let (saga, _) = state.bus.load::<BookingSaga>(id).await?;
-    if saga.state().is_none() {
-        return Err(ApiError::not_found("saga"));
-    }
-    let command = SagaCommand::RetryParked(RetryParked {
-        at: state.clock.now(),
-    });
-    let metadata = command_metadata(CommandId(Uuid::now_v7()), caller.actor());
-    match state
-        .bus
-        .execute::<BookingSaga>(id, Envelope::new(command, metadata))
-        .await
-    {
-        Ok(_) => {}
-        Err(CommandError::Rejected(e)) => return Err(ApiError::conflict(e.code(), e.to_string())),
-        Err(e) => return Err(e.into()),
-    }
-    state.process.enqueue(id).await?;
+    let command = RetryParkedItems {
+        saga_id: saga_id(&raw)?,
+    };
+    let call = Call::by(&caller, CommandId(Uuid::now_v7()));
+    sagas::retry(&state.app, &call, command).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
