@@ -21,6 +21,7 @@
 //! round trip per command instead of a storm of optimistic-concurrency retries; the expected-version
 //! check only arbitrates between processes.
 
+#![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod application;
