@@ -557,7 +557,6 @@ pub async fn the_backlog_counts_readable_events_after_a_position(store: Arc<dyn 
     );
 }
 
-
 /// A store made for one contract test: the store alone, or with what must live as long as the
 /// test (its database's guard).
 pub trait UnderTest {

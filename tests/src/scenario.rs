@@ -18,8 +18,7 @@ pub fn shipped() -> Vec<(String, Scenario)> {
 /// lets `scripts/test.sh` sweep it should the run be killed.
 pub async fn run(scenario: &Scenario, store: StoreKind) -> anyhow::Result<Report> {
     let db = DatabaseGuard::unborn();
-    let report =
-        skyfly_scenarios::run_in_database(scenario, store, &server_url(), db.name()).await;
+    let report = skyfly_scenarios::run_in_database(scenario, store, &server_url(), db.name()).await;
     if report.is_ok() {
         db.disarm();
     }
