@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use skyfly_domain::identity::Role;
 use skyfly_domain::ids::UserId;
 
+/// How long an access token is valid after it is issued: 15 minutes.
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
 const ISSUER: &str = "skyfly";
 
@@ -25,6 +26,7 @@ struct Claims {
     exp: i64,
 }
 
+/// The HS256 keys that sign and verify access tokens (one shared secret).
 #[derive(Clone)]
 pub struct JwtKeys {
     encoding: EncodingKey,
@@ -38,6 +40,7 @@ impl std::fmt::Debug for JwtKeys {
 }
 
 impl JwtKeys {
+    /// Both keys from one shared secret.
     pub fn from_secret(secret: &[u8]) -> Self {
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -45,6 +48,7 @@ impl JwtKeys {
         }
     }
 
+    /// A signed access token for `user` with `role`, issued at `now` and expiring after [`ACCESS_TOKEN_TTL`].
     pub fn issue(&self, user: UserId, role: Role, now: DateTime<Utc>) -> Result<String, ApiError> {
         let claims = Claims {
             sub: user.0,

@@ -9,34 +9,49 @@ use serde::Serialize;
 use skyfly_commands::{CommandError, DomainRefusal, RefusalKind, UseCaseError};
 use skyfly_domain::store::StoreError;
 
+/// One wrong request field: its path and what is wrong with it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
+    /// The field's path, e.g. `passengers[0].first_name` (or a header name).
     pub field: String,
+    /// What is wrong with the field.
     pub message: String,
 }
 
 /// A problem document.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A URI naming the problem type, derived from `code`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The HTTP status's reason phrase.
     pub title: String,
+    /// The HTTP status code.
     pub status: u16,
+    /// A human-readable explanation of this occurrence.
     pub detail: String,
+    /// The stable machine-readable error code.
     pub code: String,
+    /// The wrong fields, if the problem is about the request's fields (omitted when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 
+/// An error answered as a problem document: status, stable code, detail and wrong fields.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// The HTTP status to answer with.
     pub status: StatusCode,
+    /// The stable machine-readable error code.
     pub code: String,
+    /// A human-readable explanation.
     pub detail: String,
+    /// The wrong request fields, if any.
     pub errors: Vec<FieldError>,
 }
 
 impl ApiError {
+    /// An error with this status, code and detail, naming no field.
     pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             status,
@@ -61,17 +76,21 @@ impl ApiError {
         }
     }
 
+    /// The same error with another status.
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
     }
 
+    /// A `400` with this code.
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
+    /// A `401 unauthorized`.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
     }
+    /// A `403 forbidden`: the endpoint is for staff.
     pub fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
@@ -79,6 +98,7 @@ impl ApiError {
             "this endpoint is for staff",
         )
     }
+    /// A `404 not_found` for `what`.
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -86,6 +106,7 @@ impl ApiError {
             format!("{what} not found"),
         )
     }
+    /// A `409` with this code.
     pub fn conflict(code: &str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
@@ -100,6 +121,7 @@ impl ApiError {
         )
     }
 
+    /// A dependency is down: `503 unavailable` with an opaque body, detail in the log.
     pub fn unavailable(detail: impl std::fmt::Display) -> Self {
         tracing::warn!(error = %detail, "dependency unavailable");
         Self::new(
@@ -109,6 +131,7 @@ impl ApiError {
         )
     }
 
+    /// The problem document this error is answered with.
     pub fn problem(&self) -> Problem {
         Problem {
             type_: format!(

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 /// an out-of-range value is `422 invalid_field` with the field's path (`passengers[0].first_name`).
 #[derive(Debug, Clone)]
 pub struct JsonBody<T> {
+    /// The deserialized body.
     pub value: T,
     /// The raw body, for idempotency fingerprints.
     pub raw: Bytes,
@@ -46,6 +47,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// Deserializes JSON, mapping errors as [`JsonBody`] does (`400 malformed_json` or `422 invalid_field` naming the field).
 pub fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {

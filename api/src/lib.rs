@@ -12,6 +12,8 @@
 //! engine (`skyfly-engine` does) and knows nothing of the CLI, the scenario runner or the
 //! benchmark, which use it.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod error;
 pub mod extract;

@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
 
+/// Records a tracing event and the HTTP request count and duration metrics, labelled by method, route template and status.
 pub async fn observe(request: Request, next: Next) -> Response {
     let route = request
         .extensions()

@@ -10,6 +10,7 @@ use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::store::{EventStore, LogFilter};
 use utoipa::{IntoParams, ToSchema};
 
+/// Filters and pagination for a page of the event log.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventFilter {
@@ -17,19 +18,24 @@ pub struct EventFilter {
     pub after: Option<u64>,
     /// Page size, 1 to 1000 (default 100).
     pub limit: Option<u32>,
+    /// Only events of this event type.
     #[serde(rename = "type")]
     pub event_type: Option<String>,
+    /// Only events of this stream id.
     pub stream: Option<String>,
+    /// Only events with this correlation id.
     pub correlation_id: Option<uuid::Uuid>,
     /// Same as `after` (cursor pagination).
     pub cursor: Option<u64>,
 }
 
+/// A page of event envelopes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
     /// Envelopes: `{ event_id, stream_id, stream_version, global_position, event_type, schema_version, payload, metadata, recorded_at }`
     #[schema(value_type = Vec<Object>)]
     pub events: Vec<RecordedEvent>,
+    /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
 }
 
@@ -60,6 +66,7 @@ pub async fn page(store: &dyn EventStore, filter: &EventFilter) -> Result<EventP
 
 #[utoipa::path(get, path = "/api/v1/admin/events", tag = "operations", security(("bearer" = [])), params(EventFilter),
     responses((status = 200, body = EventPage)))]
+/// A page of the event log, filtered.
 pub async fn events(
     State(state): State<AppState>,
     Staff(_caller): Staff,
@@ -73,6 +80,7 @@ pub async fn events(
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}/events", tag = "bookings", security(("bearer" = [])),
     params(("booking_id" = uuid::Uuid, Path)),
     responses((status = 200, body = EventPage), (status = 404, body = Problem)))]
+/// The booking's own events, in order.
 pub async fn booking_events(
     State(state): State<AppState>,
     caller: Caller,

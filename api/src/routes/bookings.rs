@@ -17,13 +17,18 @@ use skyfly_domain::ids::BookingId;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A booking's status after a command.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingStatusView {
+    /// The booking's id.
     pub booking_id: Uuid,
+    /// The booking's 6-character reference (`K7Q2ZD`).
     pub locator: String,
     /// `pending | confirmed | rejected | failed | cancelled`
     pub status: String,
+    /// The passengers' ticket numbers, once confirmed.
     pub ticket_numbers: Vec<String>,
+    /// The booking aggregate's version (as in `ETag`).
     pub version: u64,
 }
 
@@ -43,6 +48,7 @@ impl BookingStatusView {
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/confirm", tag = "bookings", security(("bearer" = [])),
     params(("booking_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = BookingStatusView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+/// Confirms a pending booking, issuing its tickets.
 pub async fn confirm(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -91,79 +97,119 @@ use skyfly_domain::ids::LoyaltyAccountId;
 use skyfly_domain::loyalty::LoyaltyAccount;
 use skyfly_domain::saga::BookingSaga;
 
+/// A passenger to book.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PassengerRequest {
+    /// The passenger's first name.
     pub first_name: String,
+    /// The passenger's last name.
     pub last_name: String,
 }
 
+/// How to reach the customer about the booking.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
+    /// The contact email address.
     pub email: String,
 }
 
+/// A booking to place: seats on a flight for a party, paid by card (and optionally miles).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
+    /// The flight to book.
     #[schema(example = "SF100-2026-12-01")]
     pub flight_id: String,
+    /// The cabin to book.
     #[schema(value_type = String, example = "economy")]
     pub cabin: Cabin,
+    /// The party, 1 to 9 passengers.
     pub passengers: Vec<PassengerRequest>,
+    /// The contact for the booking.
     pub contact: ContactRequest,
+    /// The card that pays the booking.
     pub payment: crate::routes::payments::AuthorizeRequest,
     /// Miles to pay part of the fare with (1 mile = 1 cent; at most the fare, taxes always by card).
     #[serde(default)]
     pub redeem_miles: u64,
 }
 
+/// A booking accepted for processing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingAccepted {
+    /// The booking's id.
     pub booking_id: Uuid,
+    /// The booking's 6-character reference (`K7Q2ZD`).
     pub locator: String,
     /// Always `pending`: the saga takes it from here.
     pub status: String,
 }
 
+/// A booked passenger.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PassengerView {
+    /// The passenger's first name.
     pub first_name: String,
+    /// The passenger's last name.
     pub last_name: String,
 }
 
+/// Why a booking was rejected or failed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FailureView {
+    /// The saga step that failed.
     pub step: String,
+    /// The step's failure reason.
     pub reason: String,
 }
 
+/// An entry of a booking's saga timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SagaEntryView {
+    /// The step, compensation or cancellation step concerned; `saga` for the whole saga.
     pub step: String,
+    /// What happened: the entry's kind.
     pub outcome: String,
+    /// The attempt concerned, when there is one.
     pub attempt: Option<u32>,
+    /// A reason, a deadline or a plan, if any.
     pub detail: Option<String>,
+    /// When it happened.
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A booking, with its payment, miles, tickets and saga timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingView {
+    /// The booking's id.
     pub booking_id: Uuid,
+    /// The booking's 6-character reference (`K7Q2ZD`).
     pub locator: String,
     /// `pending | confirmed | rejected | failed | cancelled`
     pub status: String,
+    /// The booked flight.
     pub flight_id: String,
+    /// The booked cabin.
     pub cabin: String,
+    /// The party.
     pub passengers: Vec<PassengerView>,
+    /// The quote's total.
     pub price: MoneyDto,
+    /// The booking's payment, once the saga created it.
     pub payment_id: Option<Uuid>,
+    /// Miles awarded for the booking.
     pub miles_awarded: u64,
+    /// Miles redeemed for the booking.
     pub miles_redeemed: u64,
+    /// The passengers' ticket numbers, once confirmed.
     pub ticket_numbers: Vec<String>,
+    /// Why the booking was rejected or failed, if it was.
     pub failure: Option<FailureView>,
+    /// The saga's timeline.
     pub saga: Vec<SagaEntryView>,
+    /// The booking aggregate's version (as in `ETag`).
     pub version: u64,
 }
 
@@ -208,6 +254,7 @@ impl TryFrom<&BookingRequest> for PlaceBookingRequest {
 #[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", request_body = BookingRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = BookingAccepted), (status = 403, body = Problem), (status = 422, body = Problem)))]
+/// Places a booking; the booking saga takes it from there.
 pub async fn place(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,6 +306,7 @@ async fn visible_booking(
     Ok(booking::visible_booking(&state.app, caller, raw).await?)
 }
 
+/// Query parameters of a booking.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BookingQuery {
@@ -441,6 +489,7 @@ async fn booking_row(state: &AppState, id: Uuid) -> Result<Option<(Uuid, Booking
 #[utoipa::path(get, path = "/api/v1/bookings/{booking_id}", tag = "bookings", security(("bearer" = [])),
     params(("booking_id" = Uuid, Path), BookingQuery),
     responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
+/// A booking, for its owner or staff, now or as of a past instant or position.
 pub async fn get_booking(
     State(state): State<AppState>,
     caller: Caller,
@@ -476,6 +525,7 @@ pub async fn get_booking(
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/cancel", tag = "bookings", security(("bearer" = [])),
     params(("booking_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = BookingAccepted), (status = 404, body = Problem), (status = 409, body = Problem)))]
+/// Starts cancelling a confirmed booking.
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

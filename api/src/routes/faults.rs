@@ -20,19 +20,24 @@ use skyfly_domain::ids::CommandId;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// What an armed fault does to a saga step's commands.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ModeName {
+    /// Fail the commands.
     Fail,
+    /// Delay the commands.
     Delay,
 }
 
+/// A fault to arm on a saga step.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArmRequest {
     /// `reserve_seats | redeem_miles | authorize_payment | award_miles | confirm_booking`
     #[schema(value_type = String, example = "authorize_payment")]
     pub step: SagaStep,
+    /// `fail` or `delay`.
     pub mode: ModeName,
     /// `fail`: how many commands to fail (every one while armed if absent).
     pub count: Option<u32>,
@@ -42,19 +47,30 @@ pub struct ArmRequest {
     pub delay_ms: Option<u32>,
 }
 
+/// An armed or disarmed fault.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FaultView {
+    /// The fault's id.
     pub fault_id: Uuid,
+    /// The saga step the fault applies to.
     pub step: String,
     /// `fail | delay`
     pub mode: String,
+    /// `fail`: how many commands to fail (`null`: every one while armed).
     pub count: Option<u32>,
+    /// `fail`: the probability of failing each command, 0 to 1 (`null`: always).
     pub probability: Option<f64>,
+    /// `delay`: milliseconds added to each command.
     pub delay_ms: Option<u32>,
+    /// How many commands the fault has affected.
     pub triggered: u32,
+    /// How many more commands it will fail (`null` if unlimited or a delay).
     pub remaining: Option<u32>,
+    /// Whether the fault still applies.
     pub active: bool,
+    /// When it was armed.
     pub armed_at: DateTime<Utc>,
+    /// When it was disarmed, if it was.
     pub disarmed_at: Option<DateTime<Utc>>,
 }
 
@@ -85,8 +101,10 @@ impl From<&Fault> for FaultView {
     }
 }
 
+/// The faults, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FaultList {
+    /// Every fault, oldest first.
     pub faults: Vec<FaultView>,
 }
 
@@ -111,6 +129,7 @@ impl TryFrom<&ArmRequest> for Arm {
 #[utoipa::path(post, path = "/api/v1/admin/faults", tag = "operations", request_body = ArmRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = FaultView), (status = 422, body = Problem)))]
+/// Arms a fault on a saga step.
 pub async fn arm(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -135,6 +154,7 @@ pub async fn arm(
 
 #[utoipa::path(get, path = "/api/v1/admin/faults", tag = "operations", security(("bearer" = [])),
     responses((status = 200, body = FaultList)))]
+/// The faults, oldest first.
 pub async fn list(
     State(state): State<AppState>,
     Staff(_caller): Staff,
@@ -148,6 +168,7 @@ pub async fn list(
 #[utoipa::path(delete, path = "/api/v1/admin/faults/{fault_id}", tag = "operations", security(("bearer" = [])),
     params(("fault_id" = Uuid, Path)),
     responses((status = 204, description = "disarmed"), (status = 404, body = Problem)))]
+/// Disarms a fault.
 pub async fn disarm(
     State(state): State<AppState>,
     Staff(caller): Staff,

@@ -20,58 +20,84 @@ use skyfly_domain::place::Iata;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
+/// A cabin of a flight to schedule: its seats and fare.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CabinRequest {
+    /// Seats in the cabin.
     #[schema(example = 150)]
     pub capacity: u32,
+    /// The base fare of one seat.
     pub fare: MoneyDto,
 }
 
+/// A flight to schedule.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRequest {
+    /// The flight number.
     #[schema(example = "SF100")]
     pub flight_number: String,
+    /// The origin airport's IATA code.
     #[schema(example = "DFW")]
     pub origin: String,
+    /// The destination airport's IATA code.
     #[schema(example = "ORD")]
     pub destination: String,
+    /// Scheduled departure (UTC); its date is part of the flight id.
     pub departure: DateTime<Utc>,
+    /// Scheduled arrival (UTC), after the departure.
     pub arrival: DateTime<Utc>,
     /// Keyed by cabin: `economy`, `premium`, `business`, `first`.
     pub cabins: BTreeMap<String, CabinRequest>,
 }
 
+/// The scheduled flight.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScheduledResponse {
+    /// The flight's id: `<number>-<UTC date of departure>`.
     #[schema(example = "SF100-2026-12-01")]
     pub flight_id: String,
 }
 
+/// The seats of one cabin of a flight.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CabinView {
+    /// Seats in the cabin.
     pub capacity: u32,
+    /// Seats neither held nor sold.
     pub available: u32,
+    /// Seats held for bookings.
     pub held: u32,
+    /// Seats sold.
     pub sold: u32,
+    /// The base fare of one seat.
     pub fare: MoneyDto,
 }
 
+/// A flight and its seat inventory, from the aggregate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlightView {
+    /// The flight's id: `<number>-<UTC date of departure>`.
     pub flight_id: String,
+    /// The flight number.
     pub flight_number: String,
+    /// The origin airport's IATA code.
     pub origin: String,
+    /// The destination airport's IATA code.
     pub destination: String,
+    /// Scheduled departure (UTC).
     pub departure: DateTime<Utc>,
+    /// Scheduled arrival (UTC).
     pub arrival: DateTime<Utc>,
+    /// Seats per cabin, keyed by cabin.
     pub cabins: BTreeMap<String, CabinView>,
     /// The inventory's version; send it back as `If-Match`.
     pub version: u64,
 }
 
 impl FlightView {
+    /// The view of a scheduled flight, or `None` if it is not scheduled.
     pub fn of(state: &FlightInventory, version: u64) -> Option<Self> {
         let s = state.schedule()?;
         Some(Self {
@@ -142,6 +168,7 @@ impl ScheduleRequest {
 #[utoipa::path(post, path = "/api/v1/flights", tag = "flights", request_body = ScheduleRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
     responses((status = 201, body = ScheduledResponse), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Schedules a flight.
 pub async fn schedule(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -169,6 +196,7 @@ pub async fn schedule(
     .await
 }
 
+/// Query parameters of a schedule import.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
@@ -178,6 +206,7 @@ pub struct ImportParams {
     pub days: Option<u32>,
 }
 
+/// What a schedule import did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
     /// Data rows read from the file.
@@ -186,12 +215,16 @@ pub struct ImportReport {
     pub scheduled: usize,
     /// Flight instances that already existed (importing twice adds nothing).
     pub already_scheduled: usize,
+    /// The rows that could not be imported.
     pub errors: Vec<ImportError>,
 }
 
+/// A row of a schedule file that could not be imported.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportError {
+    /// The row's line number in the file.
     pub line: u64,
+    /// Why the row was not imported.
     pub reason: String,
 }
 
@@ -216,6 +249,7 @@ impl From<flights::ImportReport> for ImportReport {
 #[utoipa::path(post, path = "/api/v1/flights/import", tag = "flights", security(("bearer" = [])), params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "a schedule file in the seed CSV format"),
     responses((status = 200, body = ImportReport), (status = 422, body = Problem)))]
+/// Imports a schedule file (CSV), scheduling the flights it names over a range of days.
 pub async fn import(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -227,6 +261,7 @@ pub async fn import(
     Ok(json_ok(&ImportReport::from(report)))
 }
 
+/// Parses a `flight_id` path segment (`422 invalid_field` naming it on failure).
 pub fn parse_flight_id(raw: &str) -> Result<FlightId, ApiError> {
     path_param("flight_id", raw, |s| FlightId::parse(s).ok())
 }
@@ -234,6 +269,7 @@ pub fn parse_flight_id(raw: &str) -> Result<FlightId, ApiError> {
 #[utoipa::path(get, path = "/api/v1/flights/{flight_id}", tag = "flights",
     params(("flight_id" = String, Path, example = "SF100-2026-12-01")),
     responses((status = 200, body = FlightView), (status = 404, body = Problem)))]
+/// A flight and its seat inventory, from the aggregate.
 pub async fn get_flight(
     State(state): State<AppState>,
     Path(flight_id): Path<String>,
@@ -244,17 +280,26 @@ pub async fn get_flight(
     Ok(with_versions(json_ok(&view), None, Some(version)))
 }
 
+/// A flight and its seats per cabin, from the `flight_availability` read model.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AvailabilityView {
+    /// The flight's id: `<number>-<UTC date of departure>`.
     pub flight_id: String,
+    /// The flight number.
     pub flight_number: String,
+    /// The origin airport's IATA code.
     pub origin: String,
+    /// The destination airport's IATA code.
     pub destination: String,
+    /// Scheduled departure (UTC).
     pub departure: DateTime<Utc>,
+    /// Scheduled arrival (UTC).
     pub arrival: DateTime<Utc>,
+    /// Seats per cabin, keyed by cabin.
     pub cabins: BTreeMap<String, CabinView>,
 }
 
+/// Query parameters of a flight's availability.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityQuery {

@@ -7,17 +7,23 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::time::Duration;
 
+/// The health of the engine and its dependencies.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok`, `degraded` (a non-essential dependency is down) or `unavailable`.
     pub status: String,
+    /// Each dependency's state.
     pub checks: Checks,
 }
 
+/// The state of each dependency.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Checks {
+    /// The event store: `ok` or `unavailable`.
     pub event_store: String,
+    /// The read models: `ok` or `unavailable`.
     pub read_models: String,
+    /// NATS: `ok`, `unreachable` or `disabled`.
     pub nats: String,
     /// The relay to JetStream in this process: `leading` (publishing), `standby` (another
     /// process publishes), or `disabled` (no NATS, or not a worker).
@@ -28,6 +34,7 @@ pub struct Checks {
 
 #[utoipa::path(get, path = "/api/v1/health", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
+/// The health of the engine and its dependencies.
 pub async fn health(State(state): State<AppState>) -> Response {
     // Each dependency answers a cheap read within 2 s, or is unavailable.
     let within = |ok: bool| if ok { "ok" } else { "unavailable" };
@@ -77,6 +84,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
     crate::routes::json_response(code, &body)
 }
 
+/// Prometheus metrics in the text exposition format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let text = state
         .metrics

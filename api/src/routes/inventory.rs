@@ -19,19 +19,25 @@ use skyfly_domain::inventory::FlightInventory;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// Hold seats on a flight for a booking.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReserveRequest {
+    /// The booking the seats are held for.
     pub booking_id: Uuid,
+    /// The cabin to hold seats in.
     #[schema(value_type = String, example = "economy")]
     pub cabin: Cabin,
+    /// How many seats to hold, 1 to 9.
     #[schema(example = 2, minimum = 1, maximum = 9)]
     pub seats: u32,
 }
 
+/// Names the booking a seat command is about.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookingRef {
+    /// The booking's id.
     pub booking_id: Uuid,
 }
 
@@ -76,6 +82,7 @@ fn operation(flight_id: &str, verb: &str) -> String {
     security(("bearer" = [])),
     params(("flight_id" = String, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = FlightView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Holds seats on a flight for a booking for 15 minutes.
 pub async fn reserve(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -103,6 +110,7 @@ pub async fn reserve(
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/release", tag = "flights", request_body = BookingRef,
     security(("bearer" = [])), params(("flight_id" = String, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = FlightView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Releases a booking's held or sold seats on a flight.
 pub async fn release(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -130,6 +138,7 @@ pub async fn release(
 #[utoipa::path(post, path = "/api/v1/inventory/{flight_id}/commit", tag = "flights", request_body = BookingRef,
     security(("bearer" = [])), params(("flight_id" = String, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = FlightView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Turns a booking's held seats on a flight into sold seats.
 pub async fn commit(
     State(state): State<AppState>,
     Staff(caller): Staff,

@@ -20,38 +20,53 @@ use skyfly_projections::documents::{self, DocumentModel};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Miles to move for a booking (award or redeem).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilesRequest {
+    /// The booking the miles are for.
     pub booking_id: Uuid,
+    /// How many miles.
     #[schema(example = 1200)]
     pub miles: u64,
 }
 
+/// Names the booking whose miles are revoked or restored.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequestRef {
+    /// The booking's id.
     pub booking_id: Uuid,
 }
 
+/// The next tier and the miles still to earn for it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NextTier {
+    /// The next tier's name.
     pub tier: String,
+    /// Miles still to earn in the last 365 days to reach it.
     pub miles_needed: u64,
 }
 
+/// A loyalty account: balance and tier at the engine's time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
+    /// The account's id.
     pub account_id: Uuid,
+    /// Miles available to redeem.
     pub balance: u64,
     /// `blue | silver | gold | platinum | executive_platinum`
     pub tier: String,
+    /// Miles earned in the last 365 days, which set the tier.
     pub earned_last_365_days: u64,
+    /// The next tier, or `null` at the top tier.
     pub next_tier: Option<NextTier>,
+    /// The account aggregate's version (as in `ETag`).
     pub version: u64,
 }
 
 impl AccountView {
+    /// The view of an opened account at `at`, or `None` if the account is not opened.
     pub fn of(account: &LoyaltyAccount, version: u64, at: DateTime<Utc>) -> Option<Self> {
         let info = account.account()?;
         let earned = account.earned_last_365_days(at);
@@ -91,6 +106,7 @@ macro_rules! loyalty_command {
         #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
             params(("account_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+        /// A staff command on a loyalty account (award, revoke, redeem or restore miles), answering the account.
         pub async fn $name(
             State(state): State<AppState>,
             Staff(caller): Staff,
@@ -154,8 +170,10 @@ loyalty_command!(
 // ---------------------------------------------------------------------------------------------
 // The customer's own account.
 
+/// A loyalty tier and what it takes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TierView {
+    /// The tier's name.
     pub tier: String,
     /// Miles earned in the last 365 days needed for the tier.
     pub threshold: u64,
@@ -170,6 +188,7 @@ fn customer_account(caller: &crate::auth::Caller) -> Result<LoyaltyAccountId, Ap
     Ok(LoyaltyAccountId::for_user(caller.user_id))
 }
 
+/// Query parameters of the signed-in customer's loyalty account.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AccountQuery {
@@ -181,6 +200,7 @@ const ACCOUNTS: &str = <LoyaltyAccount as DocumentModel>::TABLE;
 
 #[utoipa::path(get, path = "/api/v1/loyalty/account", tag = "loyalty", security(("bearer" = [])), params(AccountQuery),
     responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
+/// The signed-in customer's loyalty account.
 pub async fn my_account(
     State(state): State<AppState>,
     caller: crate::auth::Caller,
@@ -202,6 +222,7 @@ pub async fn my_account(
     Ok(with_position(crate::routes::json_ok(&view), at))
 }
 
+/// Query parameters of the loyalty history.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
@@ -209,30 +230,39 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
     pub min_position: Option<u64>,
 }
 
+/// One movement of miles on a loyalty account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
     /// `awarded | revoked | redeemed | restored | expired | opened`
     pub kind: String,
     /// Positive for miles in, negative for miles out.
     pub miles: i64,
+    /// The booking the miles moved for, if any.
     pub booking_id: Option<Uuid>,
+    /// When the miles moved.
     pub at: DateTime<Utc>,
+    /// The global position of the event that moved them.
     pub global_position: u64,
 }
 
+/// A page of a loyalty account's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct History {
+    /// The account's id.
     pub account_id: Uuid,
     /// Oldest first.
     pub entries: Vec<HistoryEntry>,
+    /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/loyalty/history", tag = "loyalty", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = History), (status = 404, body = Problem)))]
+/// A page of the signed-in customer's loyalty history.
 pub async fn my_history(
     State(state): State<AppState>,
     caller: crate::auth::Caller,
@@ -276,6 +306,7 @@ pub async fn my_history(
     ))
 }
 
+/// The loyalty tiers, their thresholds and multipliers.
 #[utoipa::path(get, path = "/api/v1/loyalty/tiers", tag = "loyalty", responses((status = 200, body = Vec<TierView>)))]
 pub async fn tiers() -> Response {
     let tiers: Vec<TierView> = skyfly_domain::loyalty::Tier::ALL

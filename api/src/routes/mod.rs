@@ -54,6 +54,7 @@ use utoipa::OpenApi;
         (name = "operations", description = "Health and metrics"),
     )
 )]
+/// The OpenAPI document of the HTTP API.
 pub struct ApiDoc;
 
 struct BearerAuth;
@@ -81,6 +82,7 @@ pub struct MoneyDto {
     /// Minor units (cents).
     #[schema(example = 12345)]
     pub amount: i64,
+    /// ISO 4217 currency code.
     #[schema(example = "USD", value_type = String)]
     pub currency: String,
 }
@@ -104,6 +106,7 @@ impl From<skyfly_domain::Money> for MoneyDto {
     }
 }
 
+/// The HTTP API's router with its middleware, over `state`.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
@@ -179,10 +182,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A `200` JSON response.
 pub fn json_ok<T: Serialize>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
 
+/// A JSON response with this status (`500` if the body does not serialize).
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => {
@@ -232,6 +237,7 @@ pub fn executed<A: skyfly_domain::Aggregate, V: Serialize>(
     ))
 }
 
+/// A `201` JSON response with `Location`, `X-Event-Position` and `ETag`.
 pub fn created<T: Serialize>(
     location: &str,
     body: &T,

@@ -23,15 +23,20 @@ use skyfly_domain::payment::Payment;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A payment intent for a booking.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntentRequest {
+    /// The booking to pay for.
     pub booking_id: Uuid,
+    /// The amount to pay.
     pub amount: MoneyDto,
 }
 
+/// The created payment.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntentResponse {
+    /// The new payment's id.
     pub payment_id: Uuid,
 }
 
@@ -39,12 +44,16 @@ pub struct IntentResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeRequest {
+    /// The card number (spaces allowed).
     #[schema(example = "4242 4242 4242 4242")]
     pub card_number: String,
+    /// The expiry month, 1 to 12.
     #[schema(example = 12)]
     pub exp_month: u32,
+    /// The expiry year.
     #[schema(example = 2030)]
     pub exp_year: i32,
+    /// The card verification code.
     #[schema(example = "123")]
     pub cvc: String,
 }
@@ -64,6 +73,7 @@ impl std::fmt::Debug for AuthorizeRequest {
     }
 }
 
+/// An optional amount for a capture or a refund.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmountRequest {
@@ -71,29 +81,42 @@ pub struct AmountRequest {
     pub amount: Option<MoneyDto>,
 }
 
+/// An empty body, for commands without parameters.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
+/// The card a payment was authorized with, masked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CardView {
+    /// The card brand.
     #[schema(example = "visa")]
     pub brand: String,
+    /// The card number's last four digits.
     #[schema(example = "4242")]
     pub last4: String,
 }
 
+/// A payment and its amounts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentView {
+    /// The payment's id.
     pub payment_id: Uuid,
+    /// The booking the payment is for.
     pub booking_id: Uuid,
     /// `created | authorized | captured | partially_refunded | refunded | voided | declined`
     pub status: String,
+    /// The amount of the intent.
     pub amount: MoneyDto,
+    /// The amount captured so far.
     pub captured: MoneyDto,
+    /// The amount refunded so far.
     pub refunded: MoneyDto,
+    /// The card, once one was presented.
     pub card: Option<CardView>,
+    /// Why the card was declined, if it was.
     pub decline_reason: Option<String>,
+    /// The payment aggregate's version (as in `ETag`).
     pub version: u64,
 }
 
@@ -165,6 +188,7 @@ impl AmountRequest {
 #[utoipa::path(post, path = "/api/v1/payments/intent", tag = "payments", request_body = IntentRequest, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = IntentResponse), (status = 422, body = Problem)))]
+/// Creates a payment intent for a booking.
 pub async fn create_intent(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -209,6 +233,7 @@ fn declined(reason: String, done: &Executed<Payment>) -> Response {
     security(("bearer" = [])), params(("payment_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = PaymentView), (status = 402, body = Problem, description = "declined; the decline is recorded"),
         (status = 502, body = Problem, description = "provider error; nothing recorded, retry"), (status = 404, body = Problem), (status = 422, body = Problem)))]
+/// Authorizes a payment with a card through the card processor.
 pub async fn authorize(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -252,6 +277,7 @@ macro_rules! payment_command {
         #[utoipa::path(post, path = $path, tag = "payments", request_body = $body, security(("bearer" = [])),
             params(("payment_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = PaymentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+        /// A staff command on a payment (capture, void or refund), answering the payment.
         pub async fn $name(
             State(state): State<AppState>,
             Staff(caller): Staff,
@@ -301,6 +327,7 @@ payment_command!(
 #[utoipa::path(get, path = "/api/v1/payments/{payment_id}", tag = "payments", security(("bearer" = [])),
     params(("payment_id" = Uuid, Path)),
     responses((status = 200, body = PaymentView), (status = 404, body = Problem)))]
+/// A payment, for its booking's owner or staff.
 pub async fn get_payment(
     State(state): State<AppState>,
     caller: Caller,

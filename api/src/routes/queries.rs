@@ -82,42 +82,60 @@ pub(crate) fn with_position(mut response: Response, position: u64) -> Response {
     response
 }
 
+/// Query parameters of a flight search.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
+    /// The origin airport's IATA code.
     #[param(example = "DFW")]
     pub origin: String,
+    /// The destination airport's IATA code.
     #[param(example = "ORD")]
     pub destination: String,
+    /// The day of departure (UTC).
     pub date: NaiveDate,
+    /// Only this cabin (all cabins if absent).
     #[param(value_type = Option<String>, example = "economy")]
     pub cabin: Option<Cabin>,
     /// Seats needed (default 1).
     pub passengers: Option<u32>,
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
     pub min_position: Option<u64>,
 }
 
+/// A cabin of a flight with enough seats for the party, and its price.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlightOffer {
+    /// The flight's id: `<number>-<UTC date of departure>`.
     pub flight_id: String,
+    /// The flight number.
     pub flight_number: String,
+    /// The origin airport's IATA code.
     pub origin: String,
+    /// The destination airport's IATA code.
     pub destination: String,
+    /// Scheduled departure (UTC).
     pub departure: DateTime<Utc>,
+    /// Scheduled arrival (UTC).
     pub arrival: DateTime<Utc>,
+    /// The cabin offered.
     pub cabin: String,
+    /// Seats available in the cabin.
     pub seats_available: i32,
     /// The quote for `passengers` seats: fare plus taxes.
     pub price: MoneyDto,
 }
 
+/// The flights found.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResult {
+    /// Cabins of flights with at least `passengers` seats, at most 200.
     pub flights: Vec<FlightOffer>,
 }
 
 #[utoipa::path(get, path = "/api/v1/flights/search", tag = "flights", params(SearchParams),
     responses((status = 200, body = SearchResult), (status = 422, body = Problem)))]
+/// Searches flights by route and day, with the party's price per cabin.
 pub async fn search(
     State(state): State<AppState>,
     Query(p): Query<SearchParams>,
@@ -167,6 +185,7 @@ pub async fn search(
     ))
 }
 
+/// Query parameters of a place lookup.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PlacesParams {
@@ -174,20 +193,29 @@ pub struct PlacesParams {
     pub q: String,
 }
 
+/// An airport.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Place {
+    /// The airport's IATA code.
     pub code: String,
+    /// The airport's name.
     pub name: String,
+    /// The city it serves.
     pub city: String,
+    /// The country it is in.
     pub country: String,
+    /// Its IANA time zone.
     pub time_zone: String,
 }
 
+/// The places found.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Places {
+    /// At most 50 airports, an exact code first.
     pub places: Vec<Place>,
 }
 
+/// Looks up airports by a prefix of their code, city or name.
 #[utoipa::path(get, path = "/api/v1/places", tag = "flights", params(PlacesParams), responses((status = 200, body = Places)))]
 pub async fn places(
     State(state): State<AppState>,
@@ -216,11 +244,16 @@ pub async fn places(
     ))
 }
 
+/// A read model's progress through the log.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectionView {
+    /// The read model's name.
     pub name: String,
+    /// The global position the read model has applied the log up to.
     pub position: u64,
+    /// How many readable events it has not applied yet.
     pub lag_events: u64,
+    /// Age of the oldest event it has not applied yet, in milliseconds (0 when caught up).
     pub lag_ms: u64,
     /// `live | catching_up`
     pub status: String,
@@ -240,6 +273,7 @@ impl From<ProjectorStatus> for ProjectionView {
 
 #[utoipa::path(get, path = "/api/v1/admin/projections", tag = "operations", security(("bearer" = [])),
     responses((status = 200, body = Vec<ProjectionView>)))]
+/// The read models and how far behind the log they are.
 pub async fn projections(
     State(state): State<AppState>,
     Staff(_caller): Staff,
@@ -254,6 +288,7 @@ pub async fn projections(
 #[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "operations", security(("bearer" = [])),
     params(("name" = String, Path)),
     responses((status = 202, description = "the rebuild runs in the background; queries keep answering"), (status = 404, body = Problem)))]
+/// Rebuilds a read model from the log in the background.
 pub async fn rebuild(
     State(state): State<AppState>,
     Staff(caller): Staff,
@@ -265,6 +300,7 @@ pub async fn rebuild(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
+/// Filters and pagination of the booking list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BookingFilter {
@@ -278,30 +314,47 @@ pub struct BookingFilter {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
     pub min_position: Option<u64>,
 }
 
+/// A booking in a list, from the `booking_view` read model.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingSummary {
+    /// The booking's id.
     pub booking_id: uuid::Uuid,
+    /// The booking's 6-character reference (`K7Q2ZD`).
     pub locator: String,
+    /// `pending | confirmed | rejected | failed | cancelled`
     pub status: String,
+    /// The booked flight.
     pub flight_id: String,
+    /// The booked cabin.
     pub cabin: String,
+    /// The passengers: `[{ first_name, last_name }]`.
     #[schema(value_type = Vec<Object>)]
     pub passengers: serde_json::Value,
+    /// The quote's total.
     pub price: MoneyDto,
+    /// Miles redeemed for the booking.
     pub miles_redeemed: i64,
+    /// The passengers' ticket numbers, once confirmed.
     #[schema(value_type = Vec<String>)]
     pub ticket_numbers: serde_json::Value,
+    /// The saga step that failed, if the booking was rejected or failed.
     pub failure_step: Option<String>,
+    /// Why it failed, if it did.
     pub failure_reason: Option<String>,
+    /// When the booking was requested.
     pub requested_at: DateTime<Utc>,
 }
 
+/// A page of bookings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BookingList {
+    /// The bookings of this page.
     pub bookings: Vec<BookingSummary>,
+    /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
 }
 
@@ -309,6 +362,7 @@ const BOOKING_STATUSES: [&str; 5] = ["pending", "confirmed", "rejected", "failed
 
 #[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", security(("bearer" = [])), params(BookingFilter),
     responses((status = 200, body = BookingList), (status = 422, body = Problem)))]
+/// The caller's bookings (every booking for staff), filtered.
 pub async fn bookings(
     State(state): State<AppState>,
     caller: crate::auth::Caller,
@@ -370,33 +424,47 @@ pub async fn bookings(
     ))
 }
 
+/// Query parameters of a booking's payments.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentFilter {
+    /// The booking whose payments to list.
     pub booking_id: uuid::Uuid,
+    /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
     pub min_position: Option<u64>,
 }
 
+/// A payment in a list, from the `payment_view` read model.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentSummary {
+    /// The payment's id.
     pub payment_id: uuid::Uuid,
+    /// The booking the payment is for.
     pub booking_id: uuid::Uuid,
     /// `created | authorized | captured | partially_refunded | refunded | voided | declined`
     pub status: String,
+    /// The amount of the intent.
     pub amount: MoneyDto,
+    /// The amount captured so far.
     pub captured: MoneyDto,
+    /// The amount refunded so far.
     pub refunded: MoneyDto,
+    /// The card, once one was presented.
     pub card: Option<crate::routes::payments::CardView>,
+    /// Why the card was declined, if it was.
     pub decline_reason: Option<String>,
 }
 
+/// A booking's payments.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentList {
+    /// The booking's payments.
     pub payments: Vec<PaymentSummary>,
 }
 
 #[utoipa::path(get, path = "/api/v1/payments", tag = "payments", security(("bearer" = [])), params(PaymentFilter),
     responses((status = 200, body = PaymentList), (status = 404, body = Problem)))]
+/// A booking's payments, for its owner or staff.
 pub async fn payments(
     State(state): State<AppState>,
     caller: crate::auth::Caller,

@@ -19,52 +19,83 @@ use skyfly_projections::documents::{self, DocumentModel};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// One attempt at a forward step of a booking saga.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttemptView {
+    /// The saga step attempted.
     pub step: String,
+    /// The attempt's number, from 1.
     pub attempt: u32,
     /// `succeeded | failed | timed_out | in_flight`
     pub outcome: String,
+    /// Why the attempt failed, if it did.
     pub reason: Option<String>,
+    /// When the attempt started.
     pub started_at: DateTime<Utc>,
+    /// When the attempt times out.
     pub deadline: DateTime<Utc>,
+    /// When the attempt ended, if it has.
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// An undo action of a compensation or a cancellation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UndoView {
+    /// The action to undo with.
     pub action: String,
     /// `pending | succeeded | parked`
     pub status: String,
+    /// How many times the action has failed.
     pub failures: u32,
+    /// The action's last error, if any.
     pub last_error: Option<String>,
+    /// When the action succeeded, if it has.
     pub succeeded_at: Option<DateTime<Utc>>,
+    /// When the action was parked, if it was.
     pub parked_at: Option<DateTime<Utc>>,
 }
 
+/// An entry of a saga's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineView {
+    /// What happened.
     pub kind: String,
+    /// The step, compensation or cancellation step concerned; `saga` for the whole saga.
     pub name: String,
+    /// The attempt concerned, when there is one.
     pub attempt: Option<u32>,
+    /// A reason, a deadline or a plan, if any.
     pub detail: Option<String>,
+    /// When it happened.
     pub at: DateTime<Utc>,
 }
 
+/// A booking saga: its steps, undo actions and timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SagaView {
+    /// The saga's id (the same as its booking's id).
     pub saga_id: Uuid,
+    /// The booking the saga runs.
     pub booking_id: Uuid,
     /// `running | compensating | parked | cancelling | confirmed | rejected | failed | cancelled`
     pub status: String,
+    /// The step in progress, if any.
     pub current_step: Option<String>,
+    /// When the step in progress times out, if one is.
     pub deadline: Option<DateTime<Utc>>,
+    /// How the saga ended, once it has.
     pub outcome: Option<String>,
+    /// Every attempt at a forward step, in order.
     pub steps: Vec<AttemptView>,
+    /// The compensation's undo actions, if the saga compensated.
     pub compensations: Vec<UndoView>,
+    /// The cancellation's undo actions, if the booking is being or was cancelled.
     pub cancellation: Vec<UndoView>,
+    /// The parked undo actions, of the compensation and the cancellation.
     pub parked: Vec<UndoView>,
+    /// The saga's timeline, in order.
     pub timeline: Vec<TimelineView>,
+    /// The saga aggregate's version.
     pub version: u64,
 }
 
@@ -170,6 +201,7 @@ fn saga_id(raw: &str) -> Result<BookingId, ApiError> {
         .map_err(|_| ApiError::not_found("saga"))
 }
 
+/// Query parameters of a saga.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SagaQuery {
@@ -180,6 +212,7 @@ pub struct SagaQuery {
 #[utoipa::path(get, path = "/api/v1/admin/sagas/{saga_id}", tag = "operations", security(("bearer" = [])),
     params(("saga_id" = Uuid, Path), SagaQuery),
     responses((status = 200, body = SagaView), (status = 404, body = Problem)))]
+/// A booking saga, in full.
 pub async fn get_saga(
     State(state): State<AppState>,
     Staff(_caller): Staff,
@@ -202,6 +235,7 @@ pub async fn get_saga(
     Ok(with_position(json_ok(&view), at))
 }
 
+/// Filters and pagination of the saga list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SagaFilter {
@@ -211,13 +245,16 @@ pub struct SagaFilter {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
+    /// Read-your-writes: wait (at most 5 s) until the sagas read model reached this position.
     pub min_position: Option<u64>,
 }
 
+/// A page of sagas.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SagaList {
     /// Newest first.
     pub sagas: Vec<SagaView>,
+    /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
 }
 
@@ -237,6 +274,7 @@ const READ_MODEL: &str = <BookingSaga as DocumentModel>::TABLE;
 
 #[utoipa::path(get, path = "/api/v1/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
     responses((status = 200, body = SagaList), (status = 422, body = Problem)))]
+/// A page of booking sagas, filtered by status.
 pub async fn list(
     State(state): State<AppState>,
     Staff(_caller): Staff,
@@ -273,6 +311,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/admin/sagas/{saga_id}/retry", tag = "operations", security(("bearer" = [])),
     params(("saga_id" = Uuid, Path)),
     responses((status = 202, description = "parked items are retried"), (status = 404, body = Problem), (status = 409, body = Problem)))]
+/// Gives every parked undo action of a saga a fresh round.
 pub async fn retry(
     State(state): State<AppState>,
     Staff(caller): Staff,

@@ -24,6 +24,7 @@ use uuid::Uuid;
     responses((status = 200, description = "text/event-stream of event envelopes"),
               (status = 401, body = crate::error::Problem),
               (status = 503, body = crate::error::Problem, description = "NATS is not configured")))]
+/// The live stream of event envelopes relayed from NATS, as server-sent events.
 pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let nats = state.nats.clone().ok_or_else(|| {
         ApiError::unavailable("the live stream needs NATS (NATS_URL), which is not configured")
