@@ -177,42 +177,50 @@ pub(super) fn forward(
     }
 }
 
+/// Takes back the miles the booking earned.
+fn revoke_miles(s: &SagaState, at: DateTime<Utc>) -> StepCommand {
+    let revoke = RevokeMiles {
+        booking_id: s.booking_id,
+        at,
+    };
+    StepCommand::Loyalty(LoyaltyCommand::RevokeMiles(revoke), s.account_id)
+}
+
+/// Gives back the miles the booking redeemed.
+fn restore_miles(s: &SagaState, at: DateTime<Utc>) -> StepCommand {
+    let restore = RestoreMiles {
+        booking_id: s.booking_id,
+        at,
+    };
+    StepCommand::Loyalty(LoyaltyCommand::RestoreMiles(restore), s.account_id)
+}
+
+/// Gives the booking's seats back to the flight.
+fn release_seats(s: &SagaState, reason: ReleaseReason) -> StepCommand {
+    let release = ReleaseSeats {
+        booking_id: s.booking_id,
+        reason,
+    };
+    StepCommand::Inventory(InventoryCommand::ReleaseSeats(release), s.flight_id.clone())
+}
+
+/// Refunds `amount` of the captured payment (`None`: all of it).
+fn refund_payment(s: &SagaState, amount: Option<Money>, at: DateTime<Utc>) -> StepCommand {
+    let refund = RefundPayment { amount, at };
+    StepCommand::Payment(PaymentCommand::RefundPayment(refund), s.payment_id)
+}
+
 /// The command that undoes a completed forward step.
 pub(super) fn compensation(s: &SagaState, c: Compensation, now: DateTime<Utc>) -> StepCommand {
-    let id = s.booking_id;
     match c {
-        Compensation::RevokeMiles => StepCommand::Loyalty(
-            LoyaltyCommand::RevokeMiles(RevokeMiles {
-                booking_id: id,
-                at: now,
-            }),
-            s.account_id,
-        ),
+        Compensation::RevokeMiles => revoke_miles(s, now),
         Compensation::VoidPayment => StepCommand::Payment(
             PaymentCommand::VoidPayment(VoidPayment { at: now }),
             s.payment_id,
         ),
-        Compensation::RefundPayment => StepCommand::Payment(
-            PaymentCommand::RefundPayment(RefundPayment {
-                amount: None,
-                at: now,
-            }),
-            s.payment_id,
-        ),
-        Compensation::RestoreMiles => StepCommand::Loyalty(
-            LoyaltyCommand::RestoreMiles(RestoreMiles {
-                booking_id: id,
-                at: now,
-            }),
-            s.account_id,
-        ),
-        Compensation::ReleaseSeats => StepCommand::Inventory(
-            InventoryCommand::ReleaseSeats(ReleaseSeats {
-                booking_id: id,
-                reason: ReleaseReason::Compensation,
-            }),
-            s.flight_id.clone(),
-        ),
+        Compensation::RefundPayment => refund_payment(s, None, now),
+        Compensation::RestoreMiles => restore_miles(s, now),
+        Compensation::ReleaseSeats => release_seats(s, ReleaseReason::Compensation),
     }
 }
 
@@ -224,39 +232,14 @@ pub(super) fn cancellation(
     refund: Option<Money>,
     now: DateTime<Utc>,
 ) -> StepCommand {
-    let id = s.booking_id;
     match step {
-        CancellationStep::ReleaseSeats => StepCommand::Inventory(
-            InventoryCommand::ReleaseSeats(ReleaseSeats {
-                booking_id: id,
-                reason: ReleaseReason::Cancelled,
-            }),
-            s.flight_id.clone(),
-        ),
+        CancellationStep::ReleaseSeats => release_seats(s, ReleaseReason::Cancelled),
         CancellationStep::RefundPayment => match refund {
-            Some(amount) if amount.amount > 0 => StepCommand::Payment(
-                PaymentCommand::RefundPayment(RefundPayment {
-                    amount: Some(amount),
-                    at: now,
-                }),
-                s.payment_id,
-            ),
+            Some(amount) if amount.amount > 0 => refund_payment(s, Some(amount), now),
             _ => StepCommand::Nothing,
         },
-        CancellationStep::RevokeMiles => StepCommand::Loyalty(
-            LoyaltyCommand::RevokeMiles(RevokeMiles {
-                booking_id: id,
-                at: now,
-            }),
-            s.account_id,
-        ),
-        CancellationStep::RestoreMiles => StepCommand::Loyalty(
-            LoyaltyCommand::RestoreMiles(RestoreMiles {
-                booking_id: id,
-                at: now,
-            }),
-            s.account_id,
-        ),
+        CancellationStep::RevokeMiles => revoke_miles(s, now),
+        CancellationStep::RestoreMiles => restore_miles(s, now),
     }
 }
 
