@@ -37,29 +37,7 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// from a git worktree under `wt/`, beside the folder of the worktrees (`../../shared`). Its
 /// absence fails the test, naming where it was looked for: CI always has it.
 pub fn seed_data_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let repository = manifest.parent().expect("the repository holds tests/");
-    let places: Vec<PathBuf> = repository
-        .ancestors()
-        .skip(1)
-        .take(2)
-        .map(|dir| dir.join("shared/data-from-seed"))
-        .collect();
-    places
-        .iter()
-        .find(|dir| dir.is_dir())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "the seed data is missing: no directory {} (CI always has it: put the shared \
-                 folder beside the repository)",
-                places
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" nor ")
-            )
-        })
+    skyfly_fixtures::seed::seed_data_dir().unwrap_or_else(|missing| panic!("{missing}"))
 }
 
 /// Polls `check` until it returns `Some`, or fails after `deadline`. Waiting on a condition, never a
