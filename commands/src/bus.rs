@@ -3,9 +3,9 @@
 use crate::cache::{AggregateCache, Entry};
 use skyfly_domain::aggregate::{Aggregate, stream_id};
 use skyfly_domain::clock::Clock;
-use skyfly_domain::event::{CodecError, Metadata, decode, encode};
+use skyfly_domain::event::{CodecError, Metadata, NewEvent, decode, encode};
 use skyfly_domain::ids::{CommandId, EventId};
-use skyfly_domain::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError};
+use skyfly_domain::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError, StreamAppend};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -80,6 +80,46 @@ pub enum CommandError<E: std::error::Error + 'static> {
     Codec(CodecError),
 }
 
+/// A command decided on an aggregate's latest state and not yet appended
+/// ([`CommandBus::decide`]).
+#[derive(Debug)]
+pub struct Decided<A: Aggregate> {
+    stream: String,
+    state: A,
+    version: u64,
+    events: Vec<A::Event>,
+    expected: ExpectedVersion,
+    command_id: CommandId,
+    batch: Vec<NewEvent>,
+    already_applied: Option<u64>,
+}
+
+impl<A: Aggregate> Decided<A> {
+    /// The state the command was decided on.
+    pub fn state(&self) -> &A {
+        &self.state
+    }
+
+    /// Whether the command was already recorded (it decides nothing now).
+    pub fn already_applied(&self) -> bool {
+        self.already_applied.is_some()
+    }
+
+    fn decides_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The stream's part of the append, if the command decided any event.
+    fn part(&self) -> Option<StreamAppend> {
+        self.decides_events().then(|| StreamAppend {
+            stream: self.stream.clone(),
+            expected: self.expected,
+            command_id: Some(self.command_id),
+            events: self.batch.clone(),
+        })
+    }
+}
+
 /// Runs commands on aggregates: decides each on the latest state of its stream (cached per
 /// process, one command per stream at a time), appends the events with the expected version, and
 /// decides again after a version conflict.
@@ -148,13 +188,20 @@ impl CommandBus {
         id: impl std::fmt::Display,
         up_to_date: bool,
     ) -> Result<(A, u64), CommandError<A::Error>> {
-        let stream = stream_id::<A>(id);
-        let slot = self.cache.slot(&stream);
+        self.read_stream::<A>(&stream_id::<A>(id), up_to_date).await
+    }
+
+    async fn read_stream<A: Aggregate>(
+        &self,
+        stream: &str,
+        up_to_date: bool,
+    ) -> Result<(A, u64), CommandError<A::Error>> {
+        let slot = self.cache.slot(stream);
         let mut entry = slot.lock().await;
         let (state, version) = if up_to_date {
-            self.catch_up::<A>(&stream, &mut entry).await?
+            self.catch_up::<A>(stream, &mut entry).await?
         } else {
-            self.current::<A>(&stream, &mut entry).await?
+            self.current::<A>(stream, &mut entry).await?
         };
         Ok((state.clone(), version))
     }
@@ -245,14 +292,9 @@ impl CommandBus {
                     already_applied: false,
                 });
             }
-            let now = self.clock.now();
-            let mut batch = Vec::with_capacity(events.len());
-            for e in &events {
-                batch.push(
-                    encode(e, EventId(Uuid::now_v7()), envelope.metadata.clone(), now)
-                        .map_err(CommandError::Codec)?,
-                );
-            }
+            let batch = self
+                .encode_all::<A>(&events, &envelope.metadata)
+                .map_err(CommandError::Codec)?;
             let expected = if version == 0 {
                 ExpectedVersion::NoStream
             } else {
@@ -301,6 +343,144 @@ impl CommandBus {
                 Err(e) => return Err(CommandError::Store(e)),
             }
         }
+    }
+
+    /// Decides `envelope` on the latest state of the aggregate `id` without appending anything:
+    /// [`CommandBus::append_together`] records what it decided atomically with another
+    /// aggregate's decision. A command already recorded decides nothing (`already_applied`).
+    pub async fn decide<A: Aggregate>(
+        &self,
+        id: impl std::fmt::Display,
+        envelope: &Envelope<A::Command>,
+    ) -> Result<Decided<A>, CommandError<A::Error>> {
+        let stream = stream_id::<A>(id);
+        let (state, version) = self.read_stream::<A>(&stream, true).await?;
+        if let Some(expected) = envelope.expected_version
+            && expected != version
+        {
+            return Err(CommandError::Conflict {
+                expected,
+                actual: version,
+            });
+        }
+        let (events, already_applied) = match state.decide(&envelope.command) {
+            Ok(events) => (events, None),
+            Err(rejection) => match self
+                .store
+                .recorded_command(envelope.command_id)
+                .await
+                .map_err(CommandError::Store)?
+            {
+                Some(first) => (Vec::new(), Some(first.last_position)),
+                None => return Err(CommandError::Rejected(rejection)),
+            },
+        };
+        let batch = self
+            .encode_all::<A>(&events, &envelope.metadata)
+            .map_err(CommandError::Codec)?;
+        Ok(Decided {
+            stream,
+            state,
+            version,
+            events,
+            expected: if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            },
+            command_id: envelope.command_id,
+            batch,
+            already_applied,
+        })
+    }
+
+    /// Appends two decisions in one transaction: both aggregates change, or neither does. A
+    /// version conflict (another writer appended after a decision) is
+    /// [`StoreError::VersionConflict`]: decide both again.
+    pub async fn append_together<A: Aggregate, B: Aggregate>(
+        &self,
+        a: Decided<A>,
+        b: Decided<B>,
+    ) -> Result<(Executed<A>, Executed<B>), StoreError> {
+        let parts: Vec<StreamAppend> = [a.part(), b.part()].into_iter().flatten().collect();
+        let mut outcomes = if parts.is_empty() {
+            Vec::new()
+        } else {
+            self.store.append_streams(parts).await?
+        }
+        .into_iter();
+        let a_outcome = if a.decides_events() {
+            outcomes.next()
+        } else {
+            None
+        };
+        let b_outcome = if b.decides_events() {
+            outcomes.next()
+        } else {
+            None
+        };
+        let a = self.settle(a, a_outcome).await?;
+        let b = self.settle(b, b_outcome).await?;
+        Ok((a, b))
+    }
+
+    /// What a decision did, once its append (if any) answered `outcome`; the cache learns it.
+    async fn settle<A: Aggregate>(
+        &self,
+        d: Decided<A>,
+        outcome: Option<AppendOutcome>,
+    ) -> Result<Executed<A>, StoreError> {
+        let already = match outcome {
+            Some(AppendOutcome::Appended(appended)) => {
+                let mut next = d.state;
+                for e in &d.events {
+                    next.evolve(e);
+                }
+                let slot = self.cache.slot(&d.stream);
+                let mut entry = slot.lock().await;
+                if matches!(&*entry, Some((_, v)) if *v == d.version) {
+                    *entry = Some((Box::new(next.clone()), appended.stream_version));
+                }
+                return Ok(Executed {
+                    state: next,
+                    version: appended.stream_version,
+                    events: d.events,
+                    position: Some(appended.last_position),
+                    already_applied: false,
+                });
+            }
+            Some(AppendOutcome::AlreadyApplied(first)) => Some(first.last_position),
+            None => d.already_applied,
+        };
+        let (state, version) = match already {
+            Some(_) => match self.read_stream::<A>(&d.stream, true).await {
+                Ok(latest) => latest,
+                Err(CommandError::Store(e)) => return Err(e),
+                Err(e) => return Err(StoreError::Backend(e.to_string())),
+            },
+            // Nothing to do: the state decided on.
+            None => (d.state, d.version),
+        };
+        Ok(Executed {
+            state,
+            version,
+            events: Vec::new(),
+            position: already,
+            already_applied: already.is_some(),
+        })
+    }
+
+    /// The events as the store records them, stamped now, each with a new id.
+    fn encode_all<A: Aggregate>(
+        &self,
+        events: &[A::Event],
+        metadata: &Metadata,
+    ) -> Result<Vec<NewEvent>, CodecError> {
+        let now = self.clock.now();
+        events
+            .iter()
+            .map(|e| encode(e, EventId(Uuid::now_v7()), metadata.clone(), now))
+            .collect()
     }
 
     /// The cached state, loading it from the store on a miss.

@@ -46,6 +46,6 @@ pub mod sagas;
 pub mod testing;
 
 pub use application::{Application, Call, Caller};
-pub use bus::{CommandBus, CommandError, Envelope, Executed};
+pub use bus::{CommandBus, CommandError, Decided, Envelope, Executed};
 pub use error::{DomainRefusal, Refusal, RefusalKind, UseCaseError, UseCaseResult};
 pub use process::{DriveError, PROCESS, ProcessManager};

@@ -10,11 +10,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use skyfly_domain::cabin::Cabin;
 use skyfly_domain::event::{Actor, Metadata};
+use skyfly_domain::event::{NewEvent, RecordedEvent};
 use skyfly_domain::identity::Role;
 use skyfly_domain::ids::{CommandId, FlightId, FlightNumber, LoyaltyAccountId, UserId};
 use skyfly_domain::loyalty::{LoyaltyAccount, LoyaltyCommand, OpenAccount};
 use skyfly_domain::money::Money;
 use skyfly_domain::place::{Airport, Iata};
+use skyfly_domain::store::{
+    AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
+    StreamAppend,
+};
 use skyfly_infra::clock::ManualClock;
 use std::sync::{Arc, Mutex};
 
@@ -82,8 +87,13 @@ impl Default for TestApplication {
 impl TestApplication {
     /// A fresh application at [`start`], knowing the embedded airports.
     pub fn new() -> Self {
+        Self::with_store(Arc::new(skyfly_infra::MemoryEventStore::new()))
+    }
+
+    /// A fresh application at [`start`] on `store` (e.g. a wrapper that injects failures), with
+    /// the other stores in memory.
+    pub fn with_store(store: Arc<dyn EventStore>) -> Self {
         let clock = ManualClock::new(start());
-        let store = Arc::new(skyfly_infra::MemoryEventStore::new());
         let bus = Arc::new(CommandBus::new(store, Arc::new(clock.clone())));
         let payments = Arc::new(skyfly_infra::card::BuiltInCardProcessor);
         let process = Arc::new(ProcessManager::new(
@@ -209,4 +219,91 @@ pub async fn schedule_flight(app: &Application, seats: u32) -> FlightId {
         .await
         .unwrap();
     flight_id()
+}
+
+/// An event store that fails every append touching a stream whose id starts with `prefix`, as if
+/// the engine died while recording it (nothing of that append is kept); everything else goes to
+/// `inner`.
+pub struct FailingAppends {
+    /// The store that holds what is recorded.
+    pub inner: Arc<dyn EventStore>,
+    /// Appends to streams with this prefix fail.
+    pub prefix: String,
+}
+
+impl FailingAppends {
+    fn refuse(&self, stream: &str) -> Result<(), StoreError> {
+        if stream.starts_with(&self.prefix) {
+            return Err(StoreError::Unavailable(format!(
+                "injected: the engine died appending to {stream}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventStore for FailingAppends {
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        command_id: Option<CommandId>,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.refuse(stream)?;
+        self.inner
+            .append(stream, expected, command_id, events)
+            .await
+    }
+
+    async fn append_streams(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        for a in &appends {
+            self.refuse(&a.stream)?;
+        }
+        self.inner.append_streams(appends).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_stream(stream, after_version).await
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_all(after, limit).await
+    }
+
+    async fn read_filtered(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &LogFilter,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_filtered(after, limit, filter).await
+    }
+
+    async fn backlog(&self, after: u64) -> Result<Backlog, StoreError> {
+        self.inner.backlog(after).await
+    }
+
+    async fn wait_for_events(&self, after: u64) {
+        self.inner.wait_for_events(after).await;
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        self.inner.head_position().await
+    }
+
+    async fn recorded_command(
+        &self,
+        command_id: CommandId,
+    ) -> Result<Option<Appended>, StoreError> {
+        self.inner.recorded_command(command_id).await
+    }
 }

@@ -56,6 +56,19 @@ impl AppendOutcome {
     }
 }
 
+/// One stream's part of an atomic multi-stream append ([`EventStore::append_streams`]).
+#[derive(Debug, Clone)]
+pub struct StreamAppend {
+    /// The stream appended to.
+    pub stream: String,
+    /// What the appender believes the stream's version to be.
+    pub expected: ExpectedVersion,
+    /// The command recorded with these events (an id already recorded appends nothing here).
+    pub command_id: Option<CommandId>,
+    /// The events, in order (at least one).
+    pub events: Vec<NewEvent>,
+}
+
 /// Why the event store did not do what was asked.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -131,6 +144,17 @@ pub trait EventStore: Send + Sync + 'static {
         command_id: Option<CommandId>,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError>;
+
+    /// Appends to several distinct streams in one transaction: every part is appended or none is.
+    /// A part whose expected version does not hold fails the whole append with
+    /// [`StoreError::VersionConflict`]; a part whose command id is already recorded appends nothing
+    /// and answers `AlreadyApplied`, while the other parts are appended. Answers one outcome per
+    /// part, in order. This is how one command creates two aggregates that must exist together
+    /// (a booking and its saga).
+    async fn append_streams(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendOutcome>, StoreError>;
 
     /// Events of one stream with `stream_version > after_version`, in order.
     async fn read_stream(

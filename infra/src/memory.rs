@@ -7,6 +7,7 @@ use skyfly_domain::event::{NewEvent, RecordedEvent};
 use skyfly_domain::ids::CommandId;
 use skyfly_domain::store::{
     AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
+    StreamAppend,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -19,6 +20,47 @@ struct Inner {
     streams: HashMap<String, Vec<usize>>,
     commands: HashMap<CommandId, Appended>,
     event_ids: HashSet<uuid::Uuid>,
+}
+
+impl Inner {
+    /// Appends `events` to `stream`, which is at version `current` (checked by the caller).
+    fn apply(
+        &mut self,
+        stream: &str,
+        current: u64,
+        command_id: Option<CommandId>,
+        events: Vec<NewEvent>,
+    ) -> Appended {
+        let base = self.log.len();
+        let count = events.len();
+        for (i, e) in events.into_iter().enumerate() {
+            self.event_ids.insert(e.event_id.0);
+            self.log.push(RecordedEvent {
+                event_id: e.event_id,
+                stream_id: stream.to_owned(),
+                stream_version: current + i as u64 + 1,
+                global_position: (base + i + 1) as u64,
+                event_type: e.event_type,
+                schema_version: e.schema_version,
+                payload: e.payload,
+                metadata: e.metadata,
+                // PostgreSQL keeps microseconds; so does this store, so both record the same instant.
+                recorded_at: e.recorded_at.trunc_subsecs(6),
+            });
+        }
+        self.streams
+            .entry(stream.to_owned())
+            .or_default()
+            .extend(base..base + count);
+        let appended = Appended {
+            stream_version: current + count as u64,
+            last_position: (base + count) as u64,
+        };
+        if let Some(c) = command_id {
+            self.commands.insert(c, appended);
+        }
+        appended
+    }
 }
 
 /// An event store held in memory, with the same contract as the PostgreSQL one; nothing outlives
@@ -67,68 +109,78 @@ impl EventStore for MemoryEventStore {
         command_id: Option<CommandId>,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        if events.is_empty() {
+        let part = StreamAppend {
+            stream: stream.to_owned(),
+            expected,
+            command_id,
+            events,
+        };
+        let mut outcomes = self.append_streams(vec![part]).await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Backend("an append answered nothing".into()))
+    }
+
+    async fn append_streams(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        if appends.is_empty() || appends.iter().any(|a| a.events.is_empty()) {
             return Err(StoreError::EmptyAppend);
         }
         let mut inner = self.lock();
-        if let Some(done) = command_id.and_then(|c| inner.commands.get(&c)) {
-            return Ok(AppendOutcome::AlreadyApplied(*done));
-        }
-        let current = inner.streams.get(stream).map_or(0, |v| v.len() as u64);
-        let ok = match expected {
-            ExpectedVersion::Any => true,
-            ExpectedVersion::NoStream => current == 0,
-            ExpectedVersion::Exact(v) => current == v,
-        };
-        if !ok {
-            return Err(StoreError::VersionConflict {
-                stream: stream.to_owned(),
-                expected,
-                actual: current,
-            });
-        }
-        // All-or-nothing: check everything before touching the log.
+        // All-or-nothing: check every part before touching the log.
+        let mut streams = HashSet::new();
         let mut ids = HashSet::new();
-        for e in &events {
-            if inner.event_ids.contains(&e.event_id.0) || !ids.insert(e.event_id.0) {
+        let mut plan = Vec::with_capacity(appends.len());
+        for a in &appends {
+            if !streams.insert(a.stream.as_str()) {
                 return Err(StoreError::Backend(format!(
-                    "duplicate event id {}",
-                    e.event_id
+                    "stream {} named twice in one append",
+                    a.stream
                 )));
             }
+            if let Some(done) = a.command_id.and_then(|c| inner.commands.get(&c)) {
+                plan.push(Err(*done));
+                continue;
+            }
+            let current = inner.streams.get(&a.stream).map_or(0, |v| v.len() as u64);
+            let ok = match a.expected {
+                ExpectedVersion::Any => true,
+                ExpectedVersion::NoStream => current == 0,
+                ExpectedVersion::Exact(v) => current == v,
+            };
+            if !ok {
+                return Err(StoreError::VersionConflict {
+                    stream: a.stream.clone(),
+                    expected: a.expected,
+                    actual: current,
+                });
+            }
+            for e in &a.events {
+                if inner.event_ids.contains(&e.event_id.0) || !ids.insert(e.event_id.0) {
+                    return Err(StoreError::Backend(format!(
+                        "duplicate event id {}",
+                        e.event_id
+                    )));
+                }
+            }
+            plan.push(Ok(current));
         }
-        let base = inner.log.len();
-        let count = events.len();
-        for (i, e) in events.into_iter().enumerate() {
-            inner.event_ids.insert(e.event_id.0);
-            inner.log.push(RecordedEvent {
-                event_id: e.event_id,
-                stream_id: stream.to_owned(),
-                stream_version: current + i as u64 + 1,
-                global_position: (base + i + 1) as u64,
-                event_type: e.event_type,
-                schema_version: e.schema_version,
-                payload: e.payload,
-                metadata: e.metadata,
-                // PostgreSQL keeps microseconds; so does this store, so both record the same instant.
-                recorded_at: e.recorded_at.trunc_subsecs(6),
-            });
+        let mut outcomes = Vec::with_capacity(appends.len());
+        for (a, current) in appends.into_iter().zip(plan) {
+            match current {
+                Err(done) => outcomes.push(AppendOutcome::AlreadyApplied(done)),
+                Ok(current) => {
+                    let appended = inner.apply(&a.stream, current, a.command_id, a.events);
+                    outcomes.push(AppendOutcome::Appended(appended));
+                }
+            }
         }
-        inner
-            .streams
-            .entry(stream.to_owned())
-            .or_default()
-            .extend(base..base + count);
-        let appended = Appended {
-            stream_version: current + count as u64,
-            last_position: (base + count) as u64,
-        };
-        if let Some(c) = command_id {
-            inner.commands.insert(c, appended);
-        }
+        let head = inner.log.len() as u64;
         drop(inner);
-        self.head.send_replace(appended.last_position);
-        Ok(AppendOutcome::Appended(appended))
+        self.head.send_replace(head);
+        Ok(outcomes)
     }
 
     async fn read_stream(

@@ -7,6 +7,7 @@ use skyfly_domain::event::{Metadata, NewEvent, RecordedEvent};
 use skyfly_domain::ids::{CommandId, EventId};
 use skyfly_domain::store::{
     AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
+    StreamAppend,
 };
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
@@ -208,6 +209,32 @@ fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError
     })
 }
 
+/// `expected` as the append functions take it: -1 any, -2 no stream, n >= 0 exactly n.
+fn expected_code(expected: ExpectedVersion) -> i64 {
+    match expected {
+        ExpectedVersion::Any => -1,
+        ExpectedVersion::NoStream => -2,
+        ExpectedVersion::Exact(v) => to_i64(v),
+    }
+}
+
+/// Events as the append functions take them.
+fn events_json(events: &[NewEvent]) -> serde_json::Value {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "event_id": e.event_id,
+                "event_type": e.event_type,
+                "schema_version": e.schema_version,
+                "payload": e.payload,
+                "metadata": e.metadata,
+                "recorded_at": e.recorded_at.trunc_subsecs(6),
+            })
+        })
+        .collect()
+}
+
 const COLUMNS: &str = "global_position, event_id, stream_id, stream_version, event_type, schema_version, payload, metadata, recorded_at";
 
 #[async_trait]
@@ -222,31 +249,15 @@ impl EventStore for PgEventStore {
         if events.is_empty() {
             return Err(StoreError::EmptyAppend);
         }
-        let expected_code: i64 = match expected {
-            ExpectedVersion::Any => -1,
-            ExpectedVersion::NoStream => -2,
-            ExpectedVersion::Exact(v) => to_i64(v),
-        };
-        let batch: Vec<serde_json::Value> = events
-            .iter()
-            .map(|e| {
-                serde_json::json!({
-                    "event_id": e.event_id,
-                    "event_type": e.event_type,
-                    "schema_version": e.schema_version,
-                    "payload": e.payload,
-                    "metadata": e.metadata,
-                    "recorded_at": e.recorded_at.trunc_subsecs(6),
-                })
-            })
-            .collect();
+        let expected_code = expected_code(expected);
+        let batch = events_json(&events);
         let row = sqlx::query(
             "SELECT outcome, version, last_position FROM skyfly_append($1, $2, $3, $4)",
         )
         .bind(stream)
         .bind(expected_code)
         .bind(command_id.map(|c| c.0))
-        .bind(serde_json::Value::Array(batch))
+        .bind(batch)
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?;
@@ -270,6 +281,74 @@ impl EventStore for PgEventStore {
                 actual: version,
             }),
         }
+    }
+
+    async fn append_streams(
+        &self,
+        appends: Vec<StreamAppend>,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        if appends.is_empty() || appends.iter().any(|a| a.events.is_empty()) {
+            return Err(StoreError::EmptyAppend);
+        }
+        let parts: serde_json::Value = appends
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "stream": a.stream,
+                    "expected": expected_code(a.expected),
+                    "command": a.command_id.map(|c| c.0),
+                    "events": events_json(&a.events),
+                })
+            })
+            .collect();
+        let rows = sqlx::query(
+            "SELECT part, outcome, version, last_position FROM skyfly_append_streams($1)",
+        )
+        .bind(parts)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut outcomes = Vec::with_capacity(rows.len());
+        let mut appended_any = false;
+        for row in &rows {
+            let part = usize::try_from(row.try_get::<i64, _>("part").map_err(backend)?)
+                .unwrap_or(0)
+                .saturating_sub(1);
+            let outcome: String = row.try_get("outcome").map_err(backend)?;
+            let appended = Appended {
+                stream_version: to_u64(row.try_get("version").map_err(backend)?),
+                last_position: to_u64(row.try_get("last_position").map_err(backend)?),
+            };
+            match outcome.as_str() {
+                "appended" => {
+                    appended_any = true;
+                    outcomes.push(AppendOutcome::Appended(appended));
+                }
+                "duplicate" => outcomes.push(AppendOutcome::AlreadyApplied(appended)),
+                _ => {
+                    let a = appends.get(part).ok_or_else(|| {
+                        StoreError::Backend("append answered for an unknown stream".into())
+                    })?;
+                    return Err(StoreError::VersionConflict {
+                        stream: a.stream.clone(),
+                        expected: a.expected,
+                        actual: appended.stream_version,
+                    });
+                }
+            }
+        }
+        if outcomes.len() != appends.len() {
+            return Err(StoreError::Backend(format!(
+                "append of {} streams answered {} outcomes",
+                appends.len(),
+                outcomes.len()
+            )));
+        }
+        if appended_any {
+            self.bump();
+            self.notify_others.notify_one();
+        }
+        Ok(outcomes)
     }
 
     async fn read_stream(

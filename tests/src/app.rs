@@ -13,6 +13,7 @@ use skyfly_domain::event::Actor;
 use skyfly_engine::{Engine, ProcessRole, Settings};
 use skyfly_infra::clock::ManualClock;
 use std::sync::Arc;
+use std::time::Duration;
 use tower::ServiceExt;
 
 /// The engine built from `settings`, every role's work started, as the HTTP adapter's state.
@@ -248,6 +249,34 @@ impl TestApp {
             .as_str()
             .expect("booking id")
             .to_owned()
+    }
+
+    /// Waits (30 s at most) until the booking `id` is no longer pending; its view. While its
+    /// saga waits out a retry's backoff the engine's clock is moved on 2 s at a time — never while
+    /// a step is in flight, which the jump would time out.
+    pub async fn settle(&self, token: &str, id: &str) -> serde_json::Value {
+        crate::eventually(Duration::from_secs(30), "the booking to settle", || async {
+            let r = self
+                .get(&format!("/api/v1/bookings/{id}"), Some(token))
+                .await;
+            // A 404 is a read model still behind the log (the booking was placed): look again.
+            if r.status == StatusCode::OK && r.body["status"] != "pending" {
+                return Some(r.body);
+            }
+            let waiting = r.body["saga"]
+                .as_array()
+                .and_then(|t| t.last())
+                .is_some_and(|e| {
+                    ["step_failed", "retry_scheduled", "compensation_failed"]
+                        .contains(&e["outcome"].as_str().unwrap_or_default())
+                });
+            if waiting {
+                self.clock.advance(chrono::Duration::seconds(2));
+            }
+            self.state.process.nudge();
+            None
+        })
+        .await
     }
 
     /// A customer's loyalty account id.

@@ -5,7 +5,8 @@ use futures::StreamExt;
 use skyfly_domain::event::{Actor, Metadata, NewEvent, RecordedEvent};
 use skyfly_domain::ids::{CommandId, EventId};
 use skyfly_domain::store::{
-    AppendOutcome, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError, subscribe,
+    AppendOutcome, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError, StreamAppend,
+    subscribe,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -264,6 +265,96 @@ pub async fn a_recorded_command_appends_nothing_the_second_time(store: Arc<dyn E
         .await
         .unwrap();
     assert!(matches!(other, AppendOutcome::Appended(a) if a.stream_version == 3));
+}
+
+fn part(stream: &str, expected: ExpectedVersion, events: Vec<NewEvent>) -> StreamAppend {
+    StreamAppend {
+        stream: stream.to_owned(),
+        expected,
+        command_id: Some(CommandId(Uuid::now_v7())),
+        events,
+    }
+}
+
+/// Several streams in one append: all of them or none, in one run of the global log.
+pub async fn an_append_to_several_streams_records_all_or_nothing(store: Arc<dyn EventStore>) {
+    let (a, b) = (stream("together-a"), stream("together-b"));
+    let first = part(&a, ExpectedVersion::NoStream, vec![event("A", 1)]);
+    let second = part(
+        &b,
+        ExpectedVersion::NoStream,
+        vec![event("B", 1), event("B", 2)],
+    );
+    let outcomes = store
+        .append_streams(vec![first.clone(), second.clone()])
+        .await
+        .unwrap();
+    let [AppendOutcome::Appended(oa), AppendOutcome::Appended(ob)] = outcomes[..] else {
+        panic!("both parts append: {outcomes:?}")
+    };
+    assert_eq!((oa.stream_version, ob.stream_version), (1, 2));
+    let (ra, rb) = (
+        store.read_stream(&a, 0).await.unwrap(),
+        store.read_stream(&b, 0).await.unwrap(),
+    );
+    assert_eq!((ra.len(), rb.len()), (1, 2));
+    assert_eq!(oa.last_position, ra[0].global_position);
+    assert_eq!(ob.last_position, rb[1].global_position);
+    assert!(
+        ra[0].global_position < rb[0].global_position,
+        "parts are recorded in the order given"
+    );
+    // Nothing else can come between them in the log.
+    final_head(&store, ob.last_position).await;
+    let log = store.read_all(ra[0].global_position - 1, 3).await.unwrap();
+    let ids: Vec<_> = log.iter().map(|e| e.stream_id.as_str()).collect();
+    assert_eq!(ids, [a.as_str(), b.as_str(), b.as_str()]);
+
+    // Redelivered: both commands recognised, nothing appended.
+    let again = store
+        .append_streams(vec![first.clone(), second.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [
+            AppendOutcome::AlreadyApplied(oa),
+            AppendOutcome::AlreadyApplied(ob)
+        ]
+    );
+
+    // One part's expected version fails: the other part is not recorded either.
+    let c = stream("together-c");
+    let fresh = part(&c, ExpectedVersion::NoStream, vec![event("C", 1)]);
+    let stale = part(&a, ExpectedVersion::NoStream, vec![event("A", 2)]);
+    let refused = store.append_streams(vec![fresh.clone(), stale]).await;
+    assert!(
+        matches!(&refused, Err(StoreError::VersionConflict { stream, actual: 1, .. }) if *stream == a),
+        "{refused:?}"
+    );
+    assert!(store.read_stream(&c, 0).await.unwrap().is_empty());
+    assert_eq!(store.read_stream(&a, 0).await.unwrap().len(), 1);
+
+    // A part whose command is recorded is skipped; the others append (a retry that finds half
+    // of what an older, non-atomic writer left).
+    let outcomes = store.append_streams(vec![first, fresh]).await.unwrap();
+    assert_eq!(outcomes[0], AppendOutcome::AlreadyApplied(oa));
+    assert!(matches!(outcomes[1], AppendOutcome::Appended(o) if o.stream_version == 1));
+
+    // A stream named twice, or a part with no event, is refused.
+    let twice = vec![
+        part(&stream("twice"), ExpectedVersion::Any, vec![event("T", 1)]),
+        part(&c, ExpectedVersion::Any, vec![event("T", 1)]),
+        part(&c, ExpectedVersion::Any, vec![event("T", 2)]),
+    ];
+    assert!(store.append_streams(twice).await.is_err());
+    assert_eq!(store.read_stream(&c, 0).await.unwrap().len(), 1);
+    assert!(matches!(
+        store
+            .append_streams(vec![part(&c, ExpectedVersion::Any, vec![])])
+            .await,
+        Err(StoreError::EmptyAppend)
+    ));
 }
 
 pub async fn the_global_log_reads_in_order_from_any_position(store: Arc<dyn EventStore>) {
@@ -607,6 +698,11 @@ macro_rules! event_store_contract {
         async fn a_recorded_command_appends_nothing_the_second_time() {
             let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
             $crate::contract::a_recorded_command_appends_nothing_the_second_time(store).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn an_append_to_several_streams_records_all_or_nothing() {
+            let (store, _keep) = $crate::contract::UnderTest::into_parts($make.await);
+            $crate::contract::an_append_to_several_streams_records_all_or_nothing(store).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn the_global_log_reads_in_order_from_any_position() {

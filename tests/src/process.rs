@@ -123,20 +123,39 @@ impl Server {
         token: Option<&str>,
         body: Option<&str>,
     ) -> (u16, serde_json::Value) {
+        self.request(method, path, token, &[], body)
+            .expect("the server answers")
+    }
+
+    /// One HTTP/1.1 request with extra headers; an error if the server is gone (killed) before
+    /// it answered.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> std::io::Result<(u16, serde_json::Value)> {
         use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&self.addr).expect("connect");
+        let mut stream = std::net::TcpStream::connect(&self.addr)?;
         let body = body.unwrap_or("");
-        let auth = token
+        let mut extra = token
             .map(|t| format!("Authorization: Bearer {t}\r\n"))
             .unwrap_or_default();
+        for (name, value) in headers {
+            extra.push_str(&format!("{name}: {value}\r\n"));
+        }
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
-        )
-        .expect("write request");
+        )?;
         let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("read response");
+        stream.read_to_end(&mut response)?;
+        if response.is_empty() {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         let text = String::from_utf8_lossy(&response);
         let status = text
             .split_whitespace()
@@ -152,10 +171,10 @@ impl Server {
         } else {
             rest.to_owned()
         };
-        (
+        Ok((
             status,
             serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-        )
+        ))
     }
 }
 

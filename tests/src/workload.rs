@@ -134,23 +134,66 @@ impl Workload {
         assert_eq!(status, 201);
     }
 
+    /// The body of the `i`th booking of a workload (every ninth with a declined card).
+    fn booking_body(&self, i: usize) -> String {
+        let flight = &self.flights[i % self.flights.len()];
+        let card = if i.is_multiple_of(9) {
+            "4000000000000002"
+        } else {
+            "4242424242424242"
+        };
+        format!(
+            r#"{{"flight_id":"{flight}","cabin":"economy","passengers":[{{"first_name":"A","last_name":"B"}}],
+                "contact":{{"email":"a@example.com"}},"payment":{{"card_number":"{card}","exp_month":12,"exp_year":2035,"cvc":"123"}}}}"#
+        )
+    }
+
     /// Places `n` bookings at once (every ninth with a declined card); their ids.
     pub fn place(&self, server: &Arc<Server>, n: usize) -> Vec<String> {
+        self.place_keyed(server, n, None)
+            .into_iter()
+            .enumerate()
+            .map(|(i, placed)| match placed {
+                Ok(id) => id,
+                Err(answer) => panic!("booking {i}: {answer}"),
+            })
+            .collect()
+    }
+
+    /// Places `n` bookings at once, the `i`th with `Idempotency-Key: {keys}-{i}` if `keys` is
+    /// given: each booking's id, or what came back instead of a 202 (the server may die).
+    pub fn place_keyed(
+        &self,
+        server: &Arc<Server>,
+        n: usize,
+        keys: Option<&str>,
+    ) -> Vec<Result<String, String>> {
         let handles: Vec<_> = (0..n)
             .map(|i| {
                 let server = Arc::clone(server);
                 let token = self.customers[i % self.customers.len()].clone();
-                let flight = self.flights[i % self.flights.len()].clone();
+                let body = self.booking_body(i);
+                let key = keys.map(|k| format!("{k}-{i}"));
                 std::thread::spawn(move || {
-                    let card = if i % 9 == 0 { "4000000000000002" } else { "4242424242424242" };
-                    let body = format!(
-                        r#"{{"flight_id":"{flight}","cabin":"economy","passengers":[{{"first_name":"A","last_name":"B"}}],
-                            "contact":{{"email":"a@example.com"}},"payment":{{"card_number":"{card}","exp_month":12,"exp_year":2035,"cvc":"123"}}}}"#
-                    );
-                    let (status, body) =
-                        server.call("POST", "/api/v1/bookings", Some(&token), Some(&body));
-                    assert_eq!(status, 202, "{body}");
-                    body["booking_id"].as_str().unwrap().to_owned()
+                    let headers: Vec<(&str, &str)> = key
+                        .as_deref()
+                        .map(|k| ("Idempotency-Key", k))
+                        .into_iter()
+                        .collect();
+                    match server.request(
+                        "POST",
+                        "/api/v1/bookings",
+                        Some(&token),
+                        &headers,
+                        Some(&body),
+                    ) {
+                        Ok((202, body)) => body["booking_id"]
+                            .as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| body.to_string()),
+                        Ok((status, body)) => Err(format!("{status} {body}")),
+                        Err(e) => Err(e.to_string()),
+                    }
                 })
             })
             .collect();

@@ -504,8 +504,10 @@ pub async fn get_booking(
     let booking_at = positions(&state, &BOOKING_READ_MODELS[..1], q.min_position).await?;
     let mut at = positions(&state, &BOOKING_READ_MODELS, Some(booking_at)).await?;
     let mut found = booking_row(&state, id).await?;
-    // Just placed and not projected yet: wait for the read models to reach the log's head.
-    if found.is_none()
+    // Just placed and not projected yet — or its row projected before its saga's document (they
+    // are recorded together, and two projectors write them): wait for the read models to reach
+    // the log's head.
+    if found.as_ref().is_none_or(|(_, v)| v.payment_id.is_none())
         && let Some(now) = caught_up(&state, &BOOKING_READ_MODELS, at).await?
     {
         at = now;

@@ -1,5 +1,6 @@
-//! Place a booking: validate and price it, tokenize the card, start the saga, record the booking,
-//! and queue the saga. The booking is `pending` until the saga confirms or fails it.
+//! Place a booking: validate and price it, tokenize the card, record the booking and start its
+//! saga in one transaction, and queue the saga. The booking is `pending` until the saga confirms
+//! or fails it.
 
 use crate::{Application, Caller, Envelope, RefusalKind, UseCaseError, UseCaseResult};
 use skyfly_domain::Aggregate;
@@ -14,6 +15,7 @@ use skyfly_domain::ids::{
 use skyfly_domain::inventory::FlightInventory;
 use skyfly_domain::money::Money;
 use skyfly_domain::saga::{BookingSaga, DEFAULT_MAX_PROVIDER_RETRIES, SagaCommand, StartSaga};
+use skyfly_domain::store::StoreError;
 use uuid::Uuid;
 
 /// Place a booking, as the customer asked for it; every value already validated.
@@ -152,8 +154,7 @@ pub async fn place(
         redeem_miles,
         requested_at: now,
     };
-    // Everything the booking would refuse is refused before anything is recorded (the saga is
-    // recorded first, below).
+    // Everything the booking would refuse is refused before the card is tokenized.
     if let Err(e) = Booking::default().decide(&BookingCommand::PlaceBooking(place.clone())) {
         return Err(UseCaseError::refused(
             RefusalKind::Invalid,
@@ -186,29 +187,44 @@ pub async fn place(
         max_provider_retries: DEFAULT_MAX_PROVIDER_RETRIES,
         at: now,
     });
-    // The saga first: if we die before the booking is recorded, a retry with the same command id
-    // finds the saga and records the booking; a booking never exists without its saga.
-    let saga_meta = Metadata {
-        correlation_id: booking_id.0,
-        ..Metadata::new(
-            CommandId::derived(&format!("{}/start-saga", command_id.0)),
-            customer.actor(),
-        )
+    // The booking and its saga come into existence together, in one transaction: no saga ever
+    // acts for a booking that was not recorded, and no booking waits for a saga that never was.
+    let saga_envelope = Envelope::new(
+        start,
+        Metadata {
+            correlation_id: booking_id.0,
+            ..Metadata::new(
+                CommandId::derived(&format!("{}/start-saga", command_id.0)),
+                customer.actor(),
+            )
+        },
+    );
+    let booking_envelope = Envelope::new(
+        BookingCommand::PlaceBooking(place),
+        Metadata {
+            correlation_id: booking_id.0,
+            ..Metadata::new(command_id, customer.actor())
+        },
+    );
+    let mut attempt = 0;
+    let done = loop {
+        attempt += 1;
+        let saga = app
+            .bus
+            .decide::<BookingSaga>(booking_id, &saga_envelope)
+            .await?;
+        let booking = app
+            .bus
+            .decide::<Booking>(booking_id, &booking_envelope)
+            .await?;
+        match app.bus.append_together(saga, booking).await {
+            Ok((_, booking)) => break booking,
+            // A concurrent retry of the same request recorded them first: decide again, and
+            // the store recognises both commands.
+            Err(StoreError::VersionConflict { .. }) if attempt < 3 => continue,
+            Err(e) => return Err(UseCaseError::Store(e)),
+        }
     };
-    app.bus
-        .execute::<BookingSaga>(booking_id, Envelope::new(start, saga_meta))
-        .await?;
-    let booking_meta = Metadata {
-        correlation_id: booking_id.0,
-        ..Metadata::new(command_id, customer.actor())
-    };
-    let done = app
-        .bus
-        .execute::<Booking>(
-            booking_id,
-            Envelope::new(BookingCommand::PlaceBooking(place), booking_meta),
-        )
-        .await?;
     app.process.enqueue(booking_id).await?;
     Ok(Placed {
         booking_id,

@@ -12,12 +12,14 @@ use skyfly_domain::card::{
     AuthorizationRequest, CardDetails, CardToken, PaymentProvider, ProviderError, ProviderFuture,
     TokenAuthorizationRequest,
 };
+use skyfly_domain::event::NewEvent;
 use skyfly_domain::event::RecordedEvent;
 use skyfly_domain::identity::Role;
 use skyfly_domain::ids::{CommandId, FlightId, Locator};
 use skyfly_domain::inventory::FlightInventory;
 use skyfly_domain::money::Money;
-use skyfly_domain::saga::{BookingSaga, SagaStatus};
+use skyfly_domain::saga::{BookingSaga, SagaOutcome, SagaStatus};
+use skyfly_domain::store::ExpectedVersion;
 use std::sync::Arc;
 
 /// An approved test card (the built-in processor approves every valid card but a few).
@@ -874,4 +876,109 @@ async fn a_flight_that_departed_cannot_be_booked() {
     .unwrap_err();
     assert_eq!(e.code(), Some("departed"), "{e:?}");
     assert_eq!(head(&s.t).await, before);
+}
+
+#[tokio::test]
+async fn the_engine_dying_while_recording_a_booking_leaves_neither_the_booking_nor_its_saga() {
+    // Every append that touches a booking stream fails, as if the engine died committing it.
+    let memory: Arc<dyn skyfly_domain::store::EventStore> =
+        Arc::new(skyfly_infra::MemoryEventStore::new());
+    let failing = crate::testing::FailingAppends {
+        inner: memory.clone(),
+        prefix: "booking-".into(),
+    };
+    let t = TestApplication::with_store(Arc::new(failing));
+    let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let flight_id = t.schedule(&flight_plan("SF100", date, "DFW", "ORD")).await;
+    let customer = t.customer().await;
+    let command = command_id();
+    let died = place(&t.app, &customer, command, request(&flight_id, 2)).await;
+    assert!(matches!(died, Err(UseCaseError::Store(_))), "{died:?}");
+    let booking_id = booking_id_for(command);
+    for stream in [
+        format!("saga-{booking_id}"),
+        format!("booking-{booking_id}"),
+    ] {
+        assert_eq!(
+            memory.read_stream(&stream, 0).await.unwrap(),
+            [],
+            "{stream}: nothing of the booking is recorded"
+        );
+    }
+    // No saga runs for it: the flight's seats stay untouched.
+    settle(&t).await;
+    assert_eq!(economy(&t, &flight_id).await, (150, 0, 0));
+
+    // The client's retry, on an engine that lives, books it and the saga confirms it.
+    let t = TestApplication::with_store(memory);
+    let placed = place(&t.app, &customer, command, request(&flight_id, 2))
+        .await
+        .unwrap();
+    assert_eq!(placed.booking_id, booking_id);
+    settle(&t).await;
+    assert_eq!(status(&t, booking_id).await, Some(BookingStatus::Confirmed));
+    assert_eq!(economy(&t, &flight_id).await, (148, 0, 2));
+}
+
+#[tokio::test]
+async fn a_booking_recorded_after_its_saga_ended_takes_the_sagas_outcome() {
+    // What an engine that recorded the saga and the booking one after the other could leave: the
+    // saga recorded, the engine dead before the booking was, and the saga run to its end alone.
+    let s = setup().await;
+    let command = command_id();
+    let booking_id = booking_id_for(command);
+    let saga_stream = format!("saga-{booking_id}");
+    let elsewhere = TestApplication::new();
+    let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    elsewhere
+        .schedule(&flight_plan("SF100", date, "DFW", "ORD"))
+        .await;
+    place(
+        &elsewhere.app,
+        &s.customer,
+        command,
+        request(&s.flight_id, 1),
+    )
+    .await
+    .unwrap();
+    let started: Vec<NewEvent> = events(&elsewhere, &saga_stream)
+        .await
+        .into_iter()
+        .map(|e| NewEvent {
+            event_id: e.event_id,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            payload: e.payload,
+            metadata: e.metadata,
+            recorded_at: e.recorded_at,
+        })
+        .collect();
+    let saga_command = CommandId::derived(&format!("{}/start-saga", command.0));
+    s.t.app
+        .bus
+        .store()
+        .append(
+            &saga_stream,
+            ExpectedVersion::NoStream,
+            Some(saga_command),
+            started,
+        )
+        .await
+        .unwrap();
+    s.t.app.process.enqueue(booking_id).await.unwrap();
+    settle(&s.t).await;
+    let (saga, _) = s.t.app.bus.load::<BookingSaga>(booking_id).await.unwrap();
+    let outcome = saga.outcome().cloned().expect("the lone saga ended");
+    assert!(
+        !matches!(outcome, SagaOutcome::Confirmed),
+        "without its booking the saga cannot confirm: {outcome:?}"
+    );
+
+    // The client's retry records the booking; it takes the saga's outcome, not `pending`.
+    place(&s.t.app, &s.customer, command, request(&s.flight_id, 1))
+        .await
+        .unwrap();
+    assert_eq!(status(&s.t, booking_id).await, Some(BookingStatus::Pending));
+    settle(&s.t).await;
+    assert_eq!(status(&s.t, booking_id).await, Some(BookingStatus::Failed));
 }

@@ -51,6 +51,17 @@ impl ProcessManager {
             }
             match saga.next_actions(now).into_iter().next() {
                 None if saga.is_terminal() => {
+                    // A saga found ended on the first look may have ended before its booking was
+                    // recorded (a booking placed before both were recorded together, retried after
+                    // the saga ended): bring the booking to the saga's outcome. Its command id is
+                    // the one the saga's finish used, so a booking that took it takes nothing.
+                    if turn == 0
+                        && let Some(outcome) = saga.outcome()
+                    {
+                        let finish = SagaAction::Finish(outcome.clone());
+                        let command_id = CommandId::derived(&finish.command_name(id));
+                        self.finish_booking(&state, outcome, command_id).await?;
+                    }
                     self.process.finish(id).await?;
                     return Ok(());
                 }

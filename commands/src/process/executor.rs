@@ -44,18 +44,48 @@ impl ProcessManager {
         in_flight: InFlight,
         command_id: CommandId,
     ) -> Result<StepResult, DriveError> {
-        if let Some(failure) = self.faults(s, step, attempt).await? {
-            return Ok(StepResult::Failed(failure));
+        let run = async {
+            if let Some(failure) = self.faults(s, step, attempt).await? {
+                return Ok(StepResult::Failed(failure));
+            }
+            let now = self.now();
+            if in_flight.deadline.is_some_and(|deadline| now >= deadline) {
+                return Ok(StepResult::Late);
+            }
+            let command = steps::forward(s, step, in_flight, now);
+            let sent = self
+                .send(command, metadata(s.booking_id, command_id))
+                .await?;
+            Ok(sent.into())
+        };
+        let Some(deadline) = in_flight.deadline else {
+            return run.await;
+        };
+        // The deadline fires while the step still hangs (a provider that does not answer): the
+        // step is abandoned there — its late answer is never recorded — and the saga records the
+        // timeout and compensates.
+        tokio::select! {
+            result = run => result,
+            () = self.until(deadline) => {
+                tracing::warn!(saga = %s.booking_id, step = step.as_str(), "step timed out while in flight");
+                Ok(StepResult::Late)
+            }
         }
-        let now = self.now();
-        if in_flight.deadline.is_some_and(|deadline| now >= deadline) {
-            return Ok(StepResult::Late);
+    }
+
+    /// Resolves once the engine's clock reaches `at` (an injected clock may jump: it is looked at
+    /// at least every 250 ms).
+    async fn until(&self, at: chrono::DateTime<chrono::Utc>) {
+        const LOOK_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+        loop {
+            let Ok(left) = (at - self.now()).to_std() else {
+                return;
+            };
+            if left.is_zero() {
+                return;
+            }
+            tokio::time::sleep(left.min(LOOK_EVERY)).await;
         }
-        let command = steps::forward(s, step, in_flight, now);
-        let sent = self
-            .send(command, metadata(s.booking_id, command_id))
-            .await?;
-        Ok(sent.into())
     }
 
     /// Sends a step's command. The outer error is the infrastructure's (the drive is retried);

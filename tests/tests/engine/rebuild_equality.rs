@@ -43,18 +43,7 @@ async fn every_rebuilt_read_model_equals_the_live_one_row_for_row() {
         assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
         ids.push(r.body["booking_id"].as_str().unwrap().to_owned());
         // One at a time, so that the fault meets the first booking.
-        skyfly_tests::eventually(Duration::from_secs(30), "the booking to settle", || async {
-            app.state.process.nudge();
-            app.clock.advance(chrono::Duration::seconds(2));
-            let b = app
-                .get(
-                    &format!("/api/v1/bookings/{}", ids.last().unwrap()),
-                    Some(&ada),
-                )
-                .await;
-            (b.body["status"] != "pending").then_some(())
-        })
-        .await;
+        app.settle(&ada, ids.last().unwrap()).await;
     }
     let last = ids.last().unwrap().clone();
     assert_eq!(

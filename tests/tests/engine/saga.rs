@@ -10,18 +10,7 @@ const OK_CARD: &str = "4242424242424242";
 
 /// Waits until the booking leaves `pending`, moving the clock on (retries and backoff wait on it).
 async fn settle(app: &TestApp, token: &str, id: &str) -> Value {
-    skyfly_tests::eventually(Duration::from_secs(30), "the booking to settle", || async {
-        let r = app
-            .get(&format!("/api/v1/bookings/{id}"), Some(token))
-            .await;
-        if r.body["status"] != "pending" {
-            return Some(r.body);
-        }
-        app.clock.advance(chrono::Duration::seconds(2));
-        app.state.process.nudge();
-        None
-    })
-    .await
+    app.settle(token, id).await
 }
 
 async fn stream_types(app: &TestApp, stream: &str) -> Vec<String> {

@@ -89,13 +89,13 @@ async fn a_step_without_an_answer_before_its_deadline_fails_and_is_compensated()
     let staff = app.staff().await;
     let flight = app.schedule_flight(&staff).await;
     let ada = app.customer("ada@example.com").await;
-    // The provider "hangs": each authorization takes 1.5 s of real time, while the engine's clock
-    // jumps past the 30 s deadline.
+    // The provider "hangs": each authorization takes 60 s of real time, while the engine's clock
+    // jumps past the 30 s deadline. The deadline fires while the call is still in flight.
     let r = app
         .post(
             "/api/v1/admin/faults",
             Some(&staff),
-            r#"{"step":"authorize_payment","mode":"delay","delay_ms":1500}"#,
+            r#"{"step":"authorize_payment","mode":"delay","delay_ms":60000}"#,
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
@@ -124,7 +124,8 @@ async fn a_step_without_an_answer_before_its_deadline_fails_and_is_compensated()
     )
     .await;
     app.clock.advance(chrono::Duration::seconds(31));
-    let b = skyfly_tests::eventually(Duration::from_secs(20), "the booking to fail", || async {
+    // Well before the hung call would have answered.
+    let b = skyfly_tests::eventually(Duration::from_secs(30), "the booking to fail", || async {
         app.state.process.nudge();
         let b = app.get(&format!("/api/v1/bookings/{id}"), Some(&ada)).await;
         (b.body["status"] == "failed").then_some(b.body)

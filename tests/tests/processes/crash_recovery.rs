@@ -66,3 +66,72 @@ fn sagas_survive_a_sigkill_during_payment_authorization() {
 fn sagas_survive_a_sigkill_while_confirming() {
     crash_during("confirm_booking");
 }
+
+/// SIGKILL while bookings are being placed, then every client retries with its
+/// `Idempotency-Key`: each retry is answered at once (no `request_in_progress` left by the dead
+/// process), no booking stays pending, no saga exists without its booking, and the books balance.
+#[test]
+fn bookings_placed_across_a_sigkill_are_each_recorded_once_with_their_saga() {
+    const PLACED: usize = 40;
+    let db = database_with_staff();
+    let url = db.url().to_owned();
+    let server = Arc::new(Server::start(&url));
+    let workload = Workload::set_up(&url, &server);
+    let killer = {
+        let server = Arc::clone(&server);
+        let url = url.clone();
+        std::thread::spawn(move || {
+            wait_until("bookings to be recorded", Duration::from_secs(60), || {
+                (count(
+                    &url,
+                    "SELECT count(*) FROM events WHERE event_type = 'BookingRequested'",
+                ) >= 3)
+                    .then_some(())
+            });
+            // SIGKILL through the pid: the other handles are still placing.
+            let pid = server.child.id().to_string();
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", &pid])
+                .status()
+                .expect("kill");
+            assert!(killed.success());
+        })
+    };
+    let first = workload.place_keyed(&server, PLACED, Some("crash"));
+    killer.join().unwrap();
+    let died = first.iter().filter(|r| r.is_err()).count();
+    let server = Server::start(&url);
+    let server = Arc::new(server);
+    let retried = workload.place_keyed(&server, PLACED, Some("crash"));
+    let mut bookings = Vec::new();
+    for (i, (before, after)) in first.iter().zip(&retried).enumerate() {
+        let id = after
+            .as_ref()
+            .unwrap_or_else(|answer| panic!("retry of booking {i}: {answer}"));
+        if let Ok(before) = before {
+            assert_eq!(before, id, "booking {i}: a retry names the same booking");
+        }
+        bookings.push(id.clone());
+    }
+    let views = workload.await_terminal(&server, &bookings, Duration::from_secs(120));
+    workload.check_books(&server, &views, "after a crash while placing");
+    let streams = |prefix: &str| {
+        count(
+            &url,
+            &format!(
+                "SELECT count(DISTINCT stream_id) FROM events WHERE stream_id LIKE '{prefix}-%'"
+            ),
+        )
+    };
+    assert_eq!(
+        streams("saga"),
+        streams("booking"),
+        "a saga per booking, no other"
+    );
+    assert_eq!(streams("booking"), PLACED as i64);
+    eprintln!("{died} of {PLACED} first attempts died with the server");
+    Arc::try_unwrap(server)
+        .ok()
+        .expect("no other handle")
+        .kill();
+}

@@ -1,7 +1,7 @@
 //! The event-store contract, PostgreSQL adapter, plus what only PostgreSQL can get wrong:
 //! transactions that commit out of position order.
 use futures::StreamExt;
-use skyfly_domain::store::{EventStore, ExpectedVersion, subscribe};
+use skyfly_domain::store::{EventStore, ExpectedVersion, StreamAppend, subscribe};
 use skyfly_infra::PgEventStore;
 use skyfly_tests::contract::event;
 use skyfly_tests::db::TestDatabase;
@@ -147,4 +147,93 @@ async fn stream_order_and_global_order_agree_under_contention() {
             .all(|w| w[0].global_position < w[1].global_position
                 && w[0].stream_version + 1 == w[1].stream_version)
     );
+}
+
+fn part(stream: &str, events: Vec<skyfly_domain::event::NewEvent>) -> StreamAppend {
+    StreamAppend {
+        stream: stream.to_owned(),
+        expected: ExpectedVersion::Any,
+        command_id: None,
+        events,
+    }
+}
+
+/// A value PostgreSQL refuses in one part (jsonb holds no U+0000) fails the whole append: the
+/// part before it is not recorded either (a booking's saga never outlives its refused booking).
+#[tokio::test]
+async fn a_value_refused_in_one_part_records_no_part() {
+    let (store, _db) = store().await;
+    let mut refused = event("BookingRequested", 1);
+    refused.payload = serde_json::json!({ "first_name": "Ada\u{0}" });
+    let result = store
+        .append_streams(vec![
+            part("saga-nul", vec![event("SagaStarted", 1)]),
+            part("booking-nul", vec![refused]),
+        ])
+        .await;
+    assert!(result.is_err(), "{result:?}");
+    assert!(store.read_stream("saga-nul", 0).await.unwrap().is_empty());
+    assert!(
+        store
+            .read_stream("booking-nul", 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.committed_head().await.unwrap(), 0);
+}
+
+/// Multi-stream appends that name the same streams in opposite orders, racing single appends,
+/// neither deadlock nor let a stream's order disagree with the global log's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_multi_stream_appends_keep_stream_order_and_global_order_in_step() {
+    let (store, _db) = store().await;
+    let mut tasks = Vec::new();
+    for task in 0..6u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..15 {
+                let (x, y) = if task % 2 == 0 {
+                    ("x", "y")
+                } else {
+                    ("y", "x")
+                };
+                if task == 5 {
+                    store
+                        .append("y", ExpectedVersion::Any, None, vec![event("Y", n)])
+                        .await
+                        .unwrap();
+                } else {
+                    store
+                        .append_streams(vec![
+                            part(x, vec![event("X", n)]),
+                            part(y, vec![event("Y", n), event("Y", n)]),
+                        ])
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        tokio::time::timeout(Duration::from_secs(60), t)
+            .await
+            .expect("no deadlock")
+            .unwrap();
+    }
+    for s in ["x", "y"] {
+        let events = store.read_stream(s, 0).await.unwrap();
+        assert!(events.len() >= 75, "{s}: {}", events.len());
+        for w in events.windows(2) {
+            assert_eq!(w[1].stream_version, w[0].stream_version + 1);
+            assert!(
+                w[0].global_position < w[1].global_position,
+                "{s}: version {} at {} before version {} at {}",
+                w[0].stream_version,
+                w[0].global_position,
+                w[1].stream_version,
+                w[1].global_position
+            );
+        }
+    }
 }
