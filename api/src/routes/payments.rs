@@ -4,11 +4,12 @@
 
 use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
+use crate::extract::Path;
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::{MoneyDto, created, executed, json_ok, path_param, with_versions};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
