@@ -153,7 +153,7 @@ pub async fn arm(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/faults", tag = "operations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/faults", operation_id = "list_faults", tag = "operations", security(("bearer" = [])),
     responses((status = 200, body = FaultList)))]
 /// The faults, oldest first.
 pub async fn list(

@@ -103,8 +103,8 @@ fn answer(state: &AppState, done: &Executed<LoyaltyAccount>) -> Result<Response,
 }
 
 macro_rules! loyalty_command {
-    ($name:ident, $path:literal, $body:ty, |$v:ident, $id:ident| $command:expr) => {
-        #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
+    ($name:ident, $path:literal, $body:ty, $summary:literal, |$v:ident, $id:ident| $command:expr) => {
+        #[utoipa::path(post, path = $path, tag = "loyalty", summary = $summary, request_body = $body, security(("bearer" = [])),
             params(("account_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         /// A staff command on a loyalty account (award, revoke, redeem or restore miles), answering the account.
@@ -133,6 +133,7 @@ loyalty_command!(
     award,
     "/api/v1/loyalty/{account_id}/award",
     MilesRequest,
+    "Awards miles to a loyalty account for a booking.",
     |v, account_id| Award {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -143,6 +144,7 @@ loyalty_command!(
     revoke,
     "/api/v1/loyalty/{account_id}/revoke",
     BookingRequestRef,
+    "Revokes the miles a booking earned.",
     |v, account_id| Revoke {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -152,6 +154,7 @@ loyalty_command!(
     redeem,
     "/api/v1/loyalty/{account_id}/redeem",
     MilesRequest,
+    "Redeems miles from a loyalty account for a booking.",
     |v, account_id| Redeem {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -162,6 +165,7 @@ loyalty_command!(
     restore,
     "/api/v1/loyalty/{account_id}/restore",
     BookingRequestRef,
+    "Restores the miles a booking redeemed.",
     |v, account_id| Restore {
         account_id,
         booking_id: BookingId(v.booking_id),

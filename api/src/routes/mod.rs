@@ -17,6 +17,7 @@ pub mod sagas;
 pub mod stream;
 
 use crate::error::ApiError;
+use crate::openapi::ProblemResponses;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,7 +45,7 @@ use utoipa::OpenApi;
         audit::events, audit::booking_events, stream::stream,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "identity", description = "Accounts and tokens"),
         (name = "flights", description = "Scheduling and seat inventory"),
@@ -171,9 +172,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/openapi.json", get(crate::openapi::serve))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs")
-                .url("/api/v1/openapi.json", ApiDoc::openapi()),
+                .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
         )
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

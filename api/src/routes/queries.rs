@@ -94,6 +94,7 @@ pub struct SearchParams {
     #[param(example = "ORD")]
     pub destination: String,
     /// The day of departure (UTC).
+    #[param(example = "2026-12-01")]
     pub date: NaiveDate,
     /// Only this cabin (all cabins if absent).
     #[param(value_type = Option<String>, example = "economy")]

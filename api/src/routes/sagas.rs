@@ -276,7 +276,7 @@ const STATUSES: [&str; 8] = [
 /// The sagas read model: each saga folded into a document (`skyfly_projections::documents`).
 const READ_MODEL: &str = <BookingSaga as DocumentModel>::TABLE;
 
-#[utoipa::path(get, path = "/api/v1/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
+#[utoipa::path(get, path = "/api/v1/admin/sagas", operation_id = "list_sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
     responses((status = 200, body = SagaList), (status = 422, body = Problem)))]
 /// A page of booking sagas, filtered by status.
 pub async fn list(

@@ -3,6 +3,7 @@
 
 mod edge;
 mod faults;
+mod openapi;
 mod payments_loyalty;
 mod queries;
 mod write_side;
