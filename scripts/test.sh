@@ -38,7 +38,23 @@ sweep_test_databases() {
   fi
 }
 
+# The OpenAPI validator that tests/tests/http/openapi.rs runs on the document the router serves:
+# exact versions (scripts/openapi-validator.txt) in a virtualenv of their own, made once per
+# version of that file (needs python3 with venv, e.g. Debian's python3-venv).
+install_openapi_validator() {
+  local venv
+  venv="${HOME}/.cache/skyfly/openapi-validator-$(sha256sum scripts/openapi-validator.txt | cut -c1-12)"
+  if [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+      -r scripts/openapi-validator.txt
+  fi
+  export SKYFLY_OPENAPI_VALIDATOR="$venv/bin/openapi-spec-validator"
+}
+
 sweep_test_databases
+install_openapi_validator
 trap 'sweep_test_databases "$SKYFLY_TEST_RUN"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

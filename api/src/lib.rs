@@ -19,6 +19,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
+pub mod openapi;
 pub mod routes;
 pub mod state;
 

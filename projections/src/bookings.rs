@@ -125,8 +125,8 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<BookingDetailRow>, sq
     }))
 }
 
-/// Bookings that pass `filter`, newest placed first; a full page continues at its last row's
-/// `placed_position`.
+/// Bookings that pass `filter`, newest placed first; a page with more after it continues at its
+/// last row's `placed_position`.
 pub async fn list(pool: &PgPool, filter: &BookingFilter) -> Result<Page<BookingRow>, sqlx::Error> {
     let rows = sqlx::query_as::<_, BookingRow>(&format!(
         "SELECT {COLUMNS} FROM booking_view b \
@@ -138,7 +138,7 @@ pub async fn list(pool: &PgPool, filter: &BookingFilter) -> Result<Page<BookingR
     .bind(&filter.status)
     .bind(&filter.flight_id)
     .bind(filter.before.map(crate::to_i64))
-    .bind(i64::from(filter.limit))
+    .bind(crate::fetch_limit(filter.limit))
     .fetch_all(pool)
     .await?;
     Ok(Page::of(rows, filter.limit, |r| r.placed_position))

@@ -88,8 +88,8 @@ pub struct DocumentFilter {
     pub limit: u32,
 }
 
-/// `D` documents that pass `filter`, newest stream first; a full page continues at its last
-/// row's `first_position`.
+/// `D` documents that pass `filter`, newest stream first; a page with more after it continues at
+/// its last row's `first_position`.
 pub async fn list<D: DocumentModel>(
     pool: &sqlx::PgPool,
     filter: &DocumentFilter,
@@ -102,7 +102,7 @@ pub async fn list<D: DocumentModel>(
     ))
     .bind(&filter.status)
     .bind(filter.before.map(crate::to_i64))
-    .bind(i64::from(filter.limit))
+    .bind(crate::fetch_limit(filter.limit))
     .fetch_all(pool)
     .await?;
     let rows = rows

@@ -47,20 +47,34 @@ pub use runtime::{Projection, Projector, ProjectorStatus, rebuild};
 pub struct Page<T> {
     /// The rows, in the list's order.
     pub rows: Vec<T>,
-    /// Where the next page starts, when this one is full (there may be more); `None` on the last.
+    /// Where the next page starts, when there are rows after this page; `None` on the last.
     pub next_cursor: Option<u64>,
 }
 
 impl<T> Page<T> {
-    /// A page of `rows` fetched with `limit`: full pages continue at the last row's `cursor`.
-    pub(crate) fn of(rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> i64) -> Self {
-        let next_cursor = if rows.len() == limit as usize {
+    /// Whether rows follow this page.
+    pub fn has_more(&self) -> bool {
+        self.next_cursor.is_some()
+    }
+
+    /// A page of `limit` rows out of `rows`, fetched with `LIMIT` [`fetch_limit`]`(limit)`: one
+    /// row more than the page tells whether another page follows, which then continues at the
+    /// page's last row's `cursor` (an exactly full last page has no next page).
+    pub fn of(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> i64) -> Self {
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = if more {
             rows.last().map(|r| u64::try_from(cursor(r)).unwrap_or(0))
         } else {
             None
         };
         Self { rows, next_cursor }
     }
+}
+
+/// The `LIMIT` a page of `limit` rows is fetched with (see [`Page::of`]).
+pub fn fetch_limit(limit: u32) -> i64 {
+    i64::from(limit) + 1
 }
 
 /// A position as PostgreSQL stores it.

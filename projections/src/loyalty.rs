@@ -35,7 +35,8 @@ pub struct LoyaltyHistoryRow {
 }
 
 /// Up to `limit` movements of the account `account_id` after the position `after` (0: from the
-/// start), oldest first; a full page continues at its last row's `global_position`.
+/// start), oldest first; a page with more after it continues at its last row's
+/// `global_position`.
 pub async fn history(
     pool: &PgPool,
     account_id: Uuid,
@@ -48,7 +49,7 @@ pub async fn history(
     )
     .bind(account_id)
     .bind(crate::to_i64(after))
-    .bind(i64::from(limit))
+    .bind(crate::fetch_limit(limit))
     .fetch_all(pool)
     .await?;
     Ok(Page::of(rows, limit, |r| r.global_position))

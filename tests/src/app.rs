@@ -83,20 +83,38 @@ impl TestApp {
     /// An engine whose relay and live stream use the NATS at `nats_url`.
     pub async fn with_nats(nats_url: Option<String>) -> Self {
         let db = crate::db::fresh_database().await;
-        let (database_url, pool) = (db.url.clone(), db.pool.clone());
         let clock = ManualClock::new(start_time());
         let state = started(Settings {
             nats_url,
-            ..settings(&database_url, &clock)
+            ..settings(&db.url, &clock)
         })
         .await;
+        Self::over(db, clock, state)
+    }
+
+    /// An engine with the demo loaded for `days` days from the start time, as
+    /// `skyfly serve --demo` loads it.
+    pub async fn with_demo(days: u32) -> Self {
+        let db = crate::db::fresh_database().await;
+        let clock = ManualClock::new(start_time());
+        let engine = Engine::build(settings(&db.url, &clock))
+            .await
+            .expect("build the engine");
+        engine.start(ProcessRole::All);
+        skyfly_engine::demo::load(&engine, days)
+            .await
+            .expect("load the demo");
+        Self::over(db, clock, AppState::new(&engine, None))
+    }
+
+    fn over(db: crate::db::TestDatabase, clock: ManualClock, state: AppState) -> Self {
         let router = skyfly_api::router(state.clone());
         Self {
             state,
             router,
             clock,
-            database_url,
-            pool,
+            database_url: db.url.clone(),
+            pool: db.pool.clone(),
             _db: db.guard(),
         }
     }

@@ -2,8 +2,9 @@
 
 use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use skyfly_domain::event::RecordedEvent;
@@ -17,7 +18,8 @@ pub struct EventFilter {
     /// Only events after this global position (the `next_cursor` of the previous page).
     pub after: Option<u64>,
     /// Page size, 1 to 1000 (default 100).
-    pub limit: Option<u32>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
     /// Only events of this event type.
     #[serde(rename = "type")]
     pub event_type: Option<String>,
@@ -37,17 +39,20 @@ pub struct EventPage {
     pub events: Vec<RecordedEvent>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
+    /// Whether another page follows (then `next_cursor` is where it starts).
+    pub has_more: bool,
 }
 
 /// One page of the log (final positions only), filtered, read through the event-store port.
 /// Shared by the API and the CLI.
 pub async fn page(store: &dyn EventStore, filter: &EventFilter) -> Result<EventPage, ApiError> {
-    let limit = filter.limit.unwrap_or(100).clamp(1, 1000) as usize;
+    let limit = crate::routes::page_limit(filter.limit, 100, 1000)?;
     let after = filter.after.or(filter.cursor).unwrap_or(0);
+    let fetch = usize::try_from(skyfly_projections::fetch_limit(limit)).unwrap_or(usize::MAX);
     let events = store
         .read_filtered(
             after,
-            limit,
+            fetch,
             &LogFilter {
                 event_type: filter.event_type.clone(),
                 stream_id: filter.stream.clone(),
@@ -55,12 +60,13 @@ pub async fn page(store: &dyn EventStore, filter: &EventFilter) -> Result<EventP
             },
         )
         .await?;
-    let next_cursor = (events.len() == limit)
-        .then(|| events.last().map(|e| e.global_position))
-        .flatten();
+    let page = skyfly_projections::Page::of(events, limit, |e| {
+        i64::try_from(e.global_position).unwrap_or(i64::MAX)
+    });
     Ok(EventPage {
-        events,
-        next_cursor,
+        has_more: page.has_more(),
+        next_cursor: page.next_cursor,
+        events: page.rows,
     })
 }
 
@@ -95,5 +101,6 @@ pub async fn booking_events(
     Ok(crate::routes::json_ok(&EventPage {
         events,
         next_cursor: None,
+        has_more: false,
     }))
 }

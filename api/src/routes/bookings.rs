@@ -3,10 +3,11 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::extract::Path;
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::routes::path_param;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 use skyfly_commands::Call;
@@ -494,7 +495,7 @@ pub async fn get_booking(
     State(state): State<AppState>,
     caller: Caller,
     Path(booking_id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<BookingQuery>,
+    crate::extract::Query(q): crate::extract::Query<BookingQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(as_of) = &q.as_of {
         return booking_as_of(&state, &caller, &booking_id, as_of).await;

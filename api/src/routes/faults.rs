@@ -3,11 +3,12 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::extract::Path;
 use crate::extract::{IdempotencyKey, JsonBody};
 use crate::idempotency;
 use crate::routes::{created, json_ok};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -152,7 +153,7 @@ pub async fn arm(
     .await
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/faults", tag = "operations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/faults", operation_id = "list_faults", tag = "operations", security(("bearer" = [])),
     responses((status = 200, body = FaultList)))]
 /// The faults, oldest first.
 pub async fn list(

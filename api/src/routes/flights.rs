@@ -3,11 +3,12 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, JsonBody};
+use crate::extract::{Path, Query};
 use crate::idempotency;
 use crate::routes::{MoneyDto, created, json_ok, path_param, with_versions};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

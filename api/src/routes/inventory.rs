@@ -3,12 +3,13 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::extract::Path;
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::executed;
 use crate::routes::flights::{FlightView, parse_flight_id};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use skyfly_commands::inventory::{self, Commit, Release, Reserve};

@@ -4,11 +4,12 @@
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
+use crate::extract::{Path, Query};
 use crate::idempotency;
 use crate::routes::queries::{caught_up, positions, with_position};
 use crate::routes::{executed, path_param};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -102,8 +103,8 @@ fn answer(state: &AppState, done: &Executed<LoyaltyAccount>) -> Result<Response,
 }
 
 macro_rules! loyalty_command {
-    ($name:ident, $path:literal, $body:ty, |$v:ident, $id:ident| $command:expr) => {
-        #[utoipa::path(post, path = $path, tag = "loyalty", request_body = $body, security(("bearer" = [])),
+    ($name:ident, $path:literal, $body:ty, $summary:literal, |$v:ident, $id:ident| $command:expr) => {
+        #[utoipa::path(post, path = $path, tag = "loyalty", summary = $summary, request_body = $body, security(("bearer" = [])),
             params(("account_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         /// A staff command on a loyalty account (award, revoke, redeem or restore miles), answering the account.
@@ -132,6 +133,7 @@ loyalty_command!(
     award,
     "/api/v1/loyalty/{account_id}/award",
     MilesRequest,
+    "Awards miles to a loyalty account for a booking.",
     |v, account_id| Award {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -142,6 +144,7 @@ loyalty_command!(
     revoke,
     "/api/v1/loyalty/{account_id}/revoke",
     BookingRequestRef,
+    "Revokes the miles a booking earned.",
     |v, account_id| Revoke {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -151,6 +154,7 @@ loyalty_command!(
     redeem,
     "/api/v1/loyalty/{account_id}/redeem",
     MilesRequest,
+    "Redeems miles from a loyalty account for a booking.",
     |v, account_id| Redeem {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -161,6 +165,7 @@ loyalty_command!(
     restore,
     "/api/v1/loyalty/{account_id}/restore",
     BookingRequestRef,
+    "Restores the miles a booking redeemed.",
     |v, account_id| Restore {
         account_id,
         booking_id: BookingId(v.booking_id),
@@ -226,8 +231,9 @@ pub async fn my_account(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// 1 to 500 (default 100).
-    pub limit: Option<u32>,
+    /// Page size, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
     /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
@@ -258,6 +264,8 @@ pub struct History {
     pub entries: Vec<HistoryEntry>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
+    /// Whether another page follows (then `next_cursor` is where it starts).
+    pub has_more: bool,
 }
 
 #[utoipa::path(get, path = "/api/v1/loyalty/history", tag = "loyalty", security(("bearer" = [])), params(HistoryQuery),
@@ -269,7 +277,7 @@ pub async fn my_history(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     let id = customer_account(&caller)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = crate::routes::page_limit(q.limit, 100, 500)?;
     let names = [skyfly_projections::loyalty::NAME];
     let after = q.cursor.unwrap_or(0);
     let mut at = positions(&state, &names, q.min_position).await?;
@@ -284,7 +292,6 @@ pub async fn my_history(
     if page.rows.is_empty() && q.cursor.is_none() {
         return Err(ApiError::not_found("loyalty account"));
     }
-    let next_cursor = page.next_cursor;
     let entries = page
         .rows
         .into_iter()
@@ -300,7 +307,8 @@ pub async fn my_history(
         crate::routes::json_ok(&History {
             account_id: id.0,
             entries,
-            next_cursor,
+            has_more: page.next_cursor.is_some(),
+            next_cursor: page.next_cursor,
         }),
         at,
     ))

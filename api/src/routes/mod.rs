@@ -17,6 +17,7 @@ pub mod sagas;
 pub mod stream;
 
 use crate::error::ApiError;
+use crate::openapi::ProblemResponses;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,7 +45,7 @@ use utoipa::OpenApi;
         audit::events, audit::booking_events, stream::stream,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError, MoneyDto)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "identity", description = "Accounts and tokens"),
         (name = "flights", description = "Scheduling and seat inventory"),
@@ -162,7 +163,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/faults/{fault_id}",
             axum::routing::delete(faults::disarm),
         )
-        .fallback(|| async { ApiError::not_found("route") })
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::read_position,
@@ -170,16 +172,32 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/openapi.json", get(crate::openapi::serve))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs")
-                .url("/api/v1/openapi.json", ApiDoc::openapi()),
+                .config(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"])),
         )
-        .fallback(|| async { ApiError::not_found("route") })
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(axum::middleware::from_fn(crate::middleware::observe))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             8 * 1024 * 1024,
         ))
         .with_state(state)
+}
+
+/// No route has this path: `404 not_found` as a problem document.
+async fn unknown_route() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// The route exists but not with this method: `405 method_not_allowed` as a problem document.
+async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept this method",
+    )
 }
 
 /// A `200` JSON response.
@@ -249,6 +267,24 @@ pub fn created<T: Serialize>(
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+/// The page size a list is asked for with `?limit=`: `default` when absent. Outside 1 to `max`
+/// it is `422 invalid_field` naming `limit` and stating the range: never silently clamped.
+pub fn page_limit(limit: Option<i64>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let Some(limit) = limit else {
+        return Ok(default);
+    };
+    u32::try_from(limit)
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            ApiError::field(
+                "limit",
+                "invalid_field",
+                format!("limit must be 1 to {max} (default {default})"),
+            )
+        })
 }
 
 /// Parses a path segment, naming it on failure.

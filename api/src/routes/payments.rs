@@ -4,11 +4,12 @@
 
 use crate::auth::{Caller, Staff};
 use crate::error::{ApiError, Problem};
+use crate::extract::Path;
 use crate::extract::{IdempotencyKey, IfMatch, JsonBody};
 use crate::idempotency;
 use crate::routes::{MoneyDto, created, executed, json_ok, path_param, with_versions};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -273,8 +274,8 @@ pub async fn authorize(
 }
 
 macro_rules! payment_command {
-    ($name:ident, $path:literal, $body:ty, |$v:ident, $id:ident| $command:expr) => {
-        #[utoipa::path(post, path = $path, tag = "payments", request_body = $body, security(("bearer" = [])),
+    ($name:ident, $path:literal, $body:ty, $summary:literal, |$v:ident, $id:ident| $command:expr) => {
+        #[utoipa::path(post, path = $path, tag = "payments", summary = $summary, request_body = $body, security(("bearer" = [])),
             params(("payment_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
             responses((status = 200, body = PaymentView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
         /// A staff command on a payment (capture, void or refund), answering the payment.
@@ -303,6 +304,7 @@ payment_command!(
     capture,
     "/api/v1/payments/{payment_id}/capture",
     AmountRequest,
+    "Captures an authorized payment, in whole or in part.",
     |v, payment_id| Capture {
         payment_id,
         amount: v.amount()?,
@@ -312,12 +314,14 @@ payment_command!(
     void,
     "/api/v1/payments/{payment_id}/void",
     Empty,
+    "Voids an authorized payment before capture.",
     |_v, payment_id| Void { payment_id }
 );
 payment_command!(
     refund,
     "/api/v1/payments/{payment_id}/refund",
     AmountRequest,
+    "Refunds a captured payment, in whole or in part.",
     |v, payment_id| Refund {
         payment_id,
         amount: v.amount()?,

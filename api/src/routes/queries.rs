@@ -3,9 +3,10 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
 use crate::routes::MoneyDto;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -93,6 +94,7 @@ pub struct SearchParams {
     #[param(example = "ORD")]
     pub destination: String,
     /// The day of departure (UTC).
+    #[param(example = "2026-12-01")]
     pub date: NaiveDate,
     /// Only this cabin (all cabins if absent).
     #[param(value_type = Option<String>, example = "economy")]
@@ -310,8 +312,9 @@ pub struct BookingFilter {
     pub flight_id: Option<String>,
     /// Staff only.
     pub customer_id: Option<uuid::Uuid>,
-    /// 1 to 200 (default 50).
-    pub limit: Option<u32>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
     /// Read-your-writes: wait (at most 5 s) until the read model reached this position.
@@ -356,6 +359,8 @@ pub struct BookingList {
     pub bookings: Vec<BookingSummary>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
+    /// Whether another page follows (then `next_cursor` is where it starts).
+    pub has_more: bool,
 }
 
 const BOOKING_STATUSES: [&str; 5] = ["pending", "confirmed", "rejected", "failed", "cancelled"];
@@ -377,6 +382,7 @@ pub async fn bookings(
             format!("one of {}", BOOKING_STATUSES.join(", ")),
         ));
     }
+    let limit = crate::routes::page_limit(f.limit, 50, 200)?;
     // A customer sees only their own bookings, whatever they ask for.
     let customer = if caller.is_staff() {
         f.customer_id
@@ -391,7 +397,7 @@ pub async fn bookings(
             status: f.status,
             flight_id: if caller.is_staff() { f.flight_id } else { None },
             before: f.cursor,
-            limit: f.limit.unwrap_or(50).clamp(1, 200),
+            limit,
         },
     )
     .await?;
@@ -414,11 +420,11 @@ pub async fn bookings(
             requested_at: r.requested_at,
         });
     }
-    let next_cursor = page.next_cursor;
     Ok(with_position(
         crate::routes::json_ok(&BookingList {
             bookings,
-            next_cursor,
+            has_more: page.next_cursor.is_some(),
+            next_cursor: page.next_cursor,
         }),
         at,
     ))

@@ -3,10 +3,11 @@
 
 use crate::auth::Staff;
 use crate::error::{ApiError, Problem};
+use crate::extract::{Path, Query};
 use crate::routes::queries::{caught_up, positions, with_position};
 use crate::routes::{json_ok, path_param};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -241,8 +242,9 @@ pub async fn get_saga(
 pub struct SagaFilter {
     /// One of the saga statuses.
     pub status: Option<String>,
-    /// At most 200 (default 50).
-    pub limit: Option<u32>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<u64>,
     /// Read-your-writes: wait (at most 5 s) until the sagas read model reached this position.
@@ -256,6 +258,8 @@ pub struct SagaList {
     pub sagas: Vec<SagaView>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<u64>,
+    /// Whether another page follows (then `next_cursor` is where it starts).
+    pub has_more: bool,
 }
 
 const STATUSES: [&str; 8] = [
@@ -272,7 +276,7 @@ const STATUSES: [&str; 8] = [
 /// The sagas read model: each saga folded into a document (`skyfly_projections::documents`).
 const READ_MODEL: &str = <BookingSaga as DocumentModel>::TABLE;
 
-#[utoipa::path(get, path = "/api/v1/admin/sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
+#[utoipa::path(get, path = "/api/v1/admin/sagas", operation_id = "list_sagas", tag = "operations", security(("bearer" = [])), params(SagaFilter),
     responses((status = 200, body = SagaList), (status = 422, body = Problem)))]
 /// A page of booking sagas, filtered by status.
 pub async fn list(
@@ -289,13 +293,14 @@ pub async fn list(
             format!("one of {}", STATUSES.join(", ")),
         ));
     }
+    let limit = crate::routes::page_limit(filter.limit, 50, 200)?;
     let at = positions(&state, &[READ_MODEL], filter.min_position).await?;
     let page = documents::list::<BookingSaga>(
         &state.pool,
         &documents::DocumentFilter {
             status: filter.status,
             before: filter.cursor,
-            limit: filter.limit.unwrap_or(50).clamp(1, 200),
+            limit,
         },
     )
     .await?;
@@ -304,8 +309,12 @@ pub async fn list(
         .iter()
         .filter_map(|d| SagaView::of(&d.state, d.version))
         .collect();
-    let next_cursor = page.next_cursor;
-    Ok(with_position(json_ok(&SagaList { sagas, next_cursor }), at))
+    let list = SagaList {
+        sagas,
+        has_more: page.has_more(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(with_position(json_ok(&list), at))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/sagas/{saga_id}/retry", tag = "operations", security(("bearer" = [])),

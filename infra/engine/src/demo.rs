@@ -10,6 +10,8 @@ use skyfly_domain::event::Actor;
 use skyfly_domain::identity::Role;
 use skyfly_domain::ids::{CommandId, UserId};
 use skyfly_fixtures::demo;
+pub use skyfly_fixtures::demo::{DemoAccount, demo_customers, demo_staff};
+pub use skyfly_fixtures::schedule_csv::FlightPlan;
 
 /// Why the demo could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +95,7 @@ pub async fn load(engine: &Engine, days: u32) -> Result<DemoSummary, DemoError> 
             .push((c.email.to_owned(), c.password.to_owned(), "customer"));
     }
     let now = app.now();
-    let plans = demo::demo_schedule(42, now.date_naive(), days);
+    let plans = demo::demo_schedule(SEED, now.date_naive(), days);
     let streams: Vec<String> = plans
         .iter()
         .map(|p| {
@@ -134,9 +136,23 @@ pub async fn load(engine: &Engine, days: u32) -> Result<DemoSummary, DemoError> 
             }
         }
     }
-    // A flight a reader can book right away: the first hub-to-hub departure tomorrow or later.
+    summary.sample_flight = sample_of(&plans, now).map(|p| p.flight_id.to_string());
+    Ok(summary)
+}
+
+/// The demo's seed: every load generates the same network.
+const SEED: u64 = 42;
+
+/// A demo flight a reader can book right away, `now` being the time of the demo's load or later:
+/// the first DFW→ORD departure tomorrow or later (the first departure then, if there were none).
+/// The OpenAPI document's examples name it, so that they work against the demo.
+pub fn sample_flight(now: chrono::DateTime<chrono::Utc>) -> Option<FlightPlan> {
+    sample_of(&demo::demo_schedule(SEED, now.date_naive(), 3), now).cloned()
+}
+
+fn sample_of(plans: &[FlightPlan], now: chrono::DateTime<chrono::Utc>) -> Option<&FlightPlan> {
     let tomorrow = now + chrono::Duration::days(1);
-    summary.sample_flight = plans
+    plans
         .iter()
         .filter(|p| p.departure >= tomorrow)
         .min_by_key(|p| {
@@ -145,6 +161,4 @@ pub async fn load(engine: &Engine, days: u32) -> Result<DemoSummary, DemoError> 
                 p.departure,
             )
         })
-        .map(|p| p.flight_id.to_string());
-    Ok(summary)
 }

@@ -1,7 +1,9 @@
 //! The HTTP API in-process (router over a fresh database, manual clock): the write side, queries,
 //! payments and loyalty, faults. One test binary, one module per subject.
 
+mod edge;
 mod faults;
+mod openapi;
 mod payments_loyalty;
 mod queries;
 mod write_side;
