@@ -4,4 +4,5 @@
 mod faults;
 mod payments_loyalty;
 mod queries;
+mod schedule_import;
 mod write_side;
