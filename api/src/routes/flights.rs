@@ -55,7 +55,7 @@ pub struct ScheduleRequest {
 /// The scheduled flight.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScheduledResponse {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     #[schema(example = "SF100-2026-12-01")]
     pub flight_id: String,
 }
@@ -78,7 +78,7 @@ pub struct CabinView {
 /// A flight and its seat inventory, from the aggregate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlightView {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     pub flight_id: String,
     /// The flight number.
     pub flight_number: String,
@@ -153,7 +153,12 @@ impl ScheduleRequest {
             );
         }
         Ok(FlightPlan {
-            flight_id: FlightId::new(flight_number.clone(), self.departure.date_naive()),
+            flight_id: flights::flight_id(
+                &state.app,
+                flight_number.clone(),
+                origin,
+                self.departure,
+            ),
             flight_number,
             origin,
             destination,
@@ -296,7 +301,7 @@ pub async fn get_flight(
 /// A flight and its seats per cabin, from the `flight_availability` read model.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AvailabilityView {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     pub flight_id: String,
     /// The flight number.
     pub flight_number: String,

@@ -242,7 +242,10 @@ async fn schedule_one(
     }
     // The bus has just brought its cached state up to date to refuse or recognise the command:
     // no need to read the stream again.
-    let (inventory, _) = app.bus.load_cached::<FlightInventory>(&plan.flight_id).await?;
+    let (inventory, _) = app
+        .bus
+        .load_cached::<FlightInventory>(&plan.flight_id)
+        .await?;
     let Some(existing) = inventory.schedule() else {
         return Ok(LineOutcome::AlreadyScheduled);
     };
