@@ -95,7 +95,7 @@ pub struct FlightId {
 }
 
 impl FlightId {
-    /// The flight `number` departing on `date` (the UTC date of departure).
+    /// The flight `number` departing on `date` (the local date of departure at the origin).
     pub fn new(number: FlightNumber, date: chrono::NaiveDate) -> Self {
         Self { number, date }
     }
@@ -103,7 +103,7 @@ impl FlightId {
     pub fn number(&self) -> &FlightNumber {
         &self.number
     }
-    /// The UTC date of departure.
+    /// The local date of departure at the origin.
     pub fn date(&self) -> chrono::NaiveDate {
         self.date
     }

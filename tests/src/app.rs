@@ -335,7 +335,7 @@ impl TestApp {
     ) -> Result<skyfly_commands::flights::ImportReport, skyfly_commands::UseCaseError> {
         use skyfly_commands::flights::{ImportSchedule, import_schedule};
         let app = &self.state.app;
-        let command = ImportSchedule::parse(app, csv.to_vec(), Some(from), Some(days))?;
+        let command = ImportSchedule::parse(csv.to_vec(), Some(from), Some(days))?;
         import_schedule(app, actor, &command, &|_, _| {}).await
     }
 

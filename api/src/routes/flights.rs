@@ -56,7 +56,7 @@ pub struct ScheduleRequest {
 /// The scheduled flight.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScheduledResponse {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     #[schema(example = "SF100-2026-12-01")]
     pub flight_id: String,
 }
@@ -79,7 +79,7 @@ pub struct CabinView {
 /// A flight and its seat inventory, from the aggregate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlightView {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     pub flight_id: String,
     /// The flight number.
     pub flight_number: String,
@@ -154,7 +154,12 @@ impl ScheduleRequest {
             );
         }
         Ok(FlightPlan {
-            flight_id: FlightId::new(flight_number.clone(), self.departure.date_naive()),
+            flight_id: flights::flight_id(
+                &state.app,
+                flight_number.clone(),
+                origin,
+                self.departure,
+            ),
             flight_number,
             origin,
             destination,
@@ -201,22 +206,31 @@ pub async fn schedule(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
-    /// First date to materialise (default: today).
+    /// First date to materialise, local at each flight's origin (required: `422 missing_field`).
     pub from: Option<NaiveDate>,
     /// Number of days to materialise (default 14, at most 366).
     pub days: Option<u32>,
 }
 
-/// What a schedule import did.
+/// What a schedule import did: every data line is in exactly one of `scheduled`,
+/// `already_scheduled`, `outside_window` and `rejected`, which add up to `lines`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
-    /// Data rows read from the file.
-    pub rows: usize,
-    /// Flight instances scheduled by this import.
+    /// Data lines in the file (after the header, not blank).
+    pub lines: usize,
+    /// Lines that scheduled at least one new flight instance, none refused.
     pub scheduled: usize,
-    /// Flight instances that already existed (importing twice adds nothing).
+    /// Lines whose flight instances in the range all existed already (importing twice adds nothing).
     pub already_scheduled: usize,
-    /// The rows that could not be imported.
+    /// Lines whose weekday falls on no date of the range.
+    pub outside_window: usize,
+    /// Lines refused, each once in `errors`.
+    pub rejected: usize,
+    /// Flight instances this import scheduled.
+    pub flights_scheduled: usize,
+    /// Flight instances that existed already.
+    pub flights_already_scheduled: usize,
+    /// One entry per rejected line (and one on line 1 for a file without a valid header).
     pub errors: Vec<ImportError>,
 }
 
@@ -232,9 +246,13 @@ pub struct ImportError {
 impl From<flights::ImportReport> for ImportReport {
     fn from(r: flights::ImportReport) -> Self {
         Self {
-            rows: r.rows,
+            lines: r.lines,
             scheduled: r.scheduled,
             already_scheduled: r.already_scheduled,
+            outside_window: r.outside_window,
+            rejected: r.rejected,
+            flights_scheduled: r.flights_scheduled,
+            flights_already_scheduled: r.flights_already_scheduled,
             errors: r
                 .errors
                 .into_iter()
@@ -257,7 +275,7 @@ pub async fn import(
     Query(params): Query<ImportParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let command = ImportSchedule::parse(&state.app, body.to_vec(), params.from, params.days)?;
+    let command = ImportSchedule::parse(body.to_vec(), params.from, params.days)?;
     let report = flights::import_schedule(&state.app, caller.actor(), &command, &|_, _| {}).await?;
     Ok(json_ok(&ImportReport::from(report)))
 }
@@ -284,7 +302,7 @@ pub async fn get_flight(
 /// A flight and its seats per cabin, from the `flight_availability` read model.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AvailabilityView {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     pub flight_id: String,
     /// The flight number.
     pub flight_number: String,

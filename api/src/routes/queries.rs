@@ -108,7 +108,7 @@ pub struct SearchParams {
 /// A cabin of a flight with enough seats for the party, and its price.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FlightOffer {
-    /// The flight's id: `<number>-<UTC date of departure>`.
+    /// The flight's id: `<number>-<local date of departure at the origin>`.
     pub flight_id: String,
     /// The flight number.
     pub flight_number: String,

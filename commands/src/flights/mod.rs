@@ -11,6 +11,8 @@ pub use schedule::{ScheduleFlightPlan, Scheduled, schedule, schedule_plan};
 pub use skyfly_fixtures::schedule_csv::FlightPlan;
 
 use crate::{Application, UseCaseError, UseCaseResult};
+use chrono::{DateTime, Utc};
+use skyfly_domain::ids::{FlightId, FlightNumber};
 use skyfly_domain::place::Iata;
 
 /// `code` as an airport the engine knows, or an invalid `field`.
@@ -25,4 +27,23 @@ pub fn known_airport(app: &Application, field: &str, code: &str) -> UseCaseResul
             format!("no airport {code} is known"),
         ))
     }
+}
+
+/// The id of the flight instance `number` departing `origin` at `departure`: the flight number
+/// and the local date of departure at the origin, as a timetable (and a schedule import) names
+/// it. The UTC date only for an airport whose zone is not in the tz database.
+pub fn flight_id(
+    app: &Application,
+    number: FlightNumber,
+    origin: Iata,
+    departure: DateTime<Utc>,
+) -> FlightId {
+    let zone = app
+        .airports
+        .get(&origin)
+        .and_then(skyfly_fixtures::airports::time_zone);
+    let date = zone.map_or(departure.date_naive(), |zone| {
+        departure.with_timezone(&zone).date_naive()
+    });
+    FlightId::new(number, date)
 }

@@ -38,8 +38,7 @@ fn monday() -> NaiveDate {
 }
 
 async fn import(t: &TestApplication, csv: &str, from: NaiveDate, days: u32) -> ImportReport {
-    let command =
-        ImportSchedule::parse(&t.app, csv.as_bytes().to_vec(), Some(from), Some(days)).unwrap();
+    let command = ImportSchedule::parse(csv.as_bytes().to_vec(), Some(from), Some(days)).unwrap();
     import_schedule(&t.app, importer(), &command, &|_, _| {})
         .await
         .unwrap()
@@ -169,9 +168,8 @@ fn an_unknown_airport_is_refused_naming_the_field() {
 
 #[test]
 fn an_import_of_no_day_or_of_more_than_366_days_is_refused_naming_days() {
-    let t = TestApplication::new();
     for days in [0, MAX_IMPORT_DAYS + 1] {
-        let e = ImportSchedule::parse(&t.app, Vec::new(), None, Some(days)).unwrap_err();
+        let e = ImportSchedule::parse(Vec::new(), Some(monday()), Some(days)).unwrap_err();
         assert!(
             matches!(e, UseCaseError::Invalid { ref field, .. } if field == "days"),
             "{days} days: {e:?}"
@@ -179,7 +177,7 @@ fn an_import_of_no_day_or_of_more_than_366_days_is_refused_naming_days() {
     }
     for days in [Some(1), Some(MAX_IMPORT_DAYS), None] {
         assert!(
-            ImportSchedule::parse(&t.app, Vec::new(), None, days).is_ok(),
+            ImportSchedule::parse(Vec::new(), Some(monday()), days).is_ok(),
             "{days:?}"
         );
     }
@@ -188,13 +186,8 @@ fn an_import_of_no_day_or_of_more_than_366_days_is_refused_naming_days() {
 #[tokio::test]
 async fn importing_a_schedule_schedules_every_flight_instance_of_the_range() {
     let t = TestApplication::new();
-    let command = ImportSchedule::parse(
-        &t.app,
-        THREE_ROWS.as_bytes().to_vec(),
-        Some(monday()),
-        Some(14),
-    )
-    .unwrap();
+    let command =
+        ImportSchedule::parse(THREE_ROWS.as_bytes().to_vec(), Some(monday()), Some(14)).unwrap();
     let progress = Mutex::new(Vec::new());
     let report = import_schedule(&t.app, importer(), &command, &|done, total| {
         progress.lock().unwrap().push((done, total));
@@ -204,10 +197,10 @@ async fn importing_a_schedule_schedules_every_flight_instance_of_the_range() {
     assert_eq!(
         report,
         ImportReport {
-            rows: 3,
-            scheduled: 6,
-            already_scheduled: 0,
-            errors: Vec::new(),
+            lines: 3,
+            scheduled: 3,
+            flights_scheduled: 6,
+            ..ImportReport::default()
         }
     );
     let progress = progress.into_inner().unwrap();
@@ -245,16 +238,16 @@ async fn importing_a_schedule_schedules_every_flight_instance_of_the_range() {
 async fn a_second_import_schedules_nothing_and_reports_every_flight_already_scheduled() {
     let t = TestApplication::new();
     let first = import(&t, THREE_ROWS, monday(), 14).await;
-    assert_eq!(first.scheduled, 6);
+    assert_eq!(first.flights_scheduled, 6);
     let head_after_first = head(&t).await;
     let second = import(&t, THREE_ROWS, monday(), 14).await;
     assert_eq!(
         second,
         ImportReport {
-            rows: 3,
-            scheduled: 0,
-            already_scheduled: 6,
-            errors: Vec::new(),
+            lines: 3,
+            already_scheduled: 3,
+            flights_already_scheduled: 6,
+            ..ImportReport::default()
         }
     );
     assert_eq!(
@@ -269,7 +262,15 @@ async fn an_import_overlapping_an_earlier_one_schedules_only_the_new_days() {
     let t = TestApplication::new();
     import(&t, THREE_ROWS, monday(), 7).await;
     let report = import(&t, THREE_ROWS, monday(), 14).await;
-    assert_eq!((report.scheduled, report.already_scheduled), (3, 3));
+    assert_eq!(
+        (report.flights_scheduled, report.flights_already_scheduled),
+        (3, 3)
+    );
+    assert_eq!(
+        report.scheduled, 3,
+        "each line scheduled a new date: {report:?}"
+    );
+    assert!(report.accounts_for_every_line(), "{report:?}");
 }
 
 #[tokio::test]
@@ -278,8 +279,9 @@ async fn a_row_with_an_unknown_airport_is_reported_by_its_line_and_the_others_ar
     let csv =
         format!("{THREE_ROWS}3,DFW,ZZZ,09:00:00,0,01:00:00,10:00:00,0,SF300,SF,SkyFly,9900,,\n");
     let report = import(&t, &csv, monday(), 14).await;
-    assert_eq!(report.rows, 4);
-    assert_eq!(report.scheduled, 6);
+    assert_eq!(report.lines, 4);
+    assert_eq!((report.scheduled, report.rejected), (3, 1));
+    assert_eq!(report.flights_scheduled, 6);
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     let error = &report.errors[0];
     assert_eq!(error.line, 5, "the header is line 1");
@@ -292,32 +294,93 @@ async fn a_row_with_an_unknown_airport_is_reported_by_its_line_and_the_others_ar
 async fn the_sample_schedule_file_is_imported_with_its_bad_lines_reported() {
     let t = TestApplication::new();
     let csv = include_bytes!("../../../fixtures/data/sample_schedule.csv").to_vec();
-    let command = ImportSchedule::parse(&t.app, csv, Some(monday()), Some(7)).unwrap();
+    let command = ImportSchedule::parse(csv, Some(monday()), Some(7)).unwrap();
     let report = import_schedule(&t.app, importer(), &command, &|_, _| {})
         .await
         .unwrap();
-    assert_eq!(report.rows, 8);
+    assert_eq!(report.lines, 8);
     // SF100 on Monday and Tuesday, SF101 on Monday, SF200 on Wednesday.
     assert_eq!(report.scheduled, 4, "{report:?}");
+    assert_eq!(
+        (report.rejected, report.outside_window),
+        (4, 0),
+        "{report:?}"
+    );
     let lines: Vec<u64> = report.errors.iter().map(|e| e.line).collect();
     assert_eq!(lines, [6, 7, 8, 9], "{report:?}");
     assert!(report.errors[0].reason.contains("ZZZ"), "{report:?}");
 }
 
+// Regression (issue 12, item 9): without `from` the import answered 200 and accounted for nothing.
+#[test]
+fn an_import_without_a_start_date_is_refused_naming_from() {
+    match ImportSchedule::parse(THREE_ROWS.as_bytes().to_vec(), None, Some(7)).unwrap_err() {
+        UseCaseError::Invalid { field, code, .. } => {
+            assert_eq!((field.as_str(), code), ("from", "missing_field"));
+        }
+        other => panic!("expected missing_field, got {other:?}"),
+    }
+}
+
+// Regression (issue 12, item 9): lines whose weekday fell outside the range were not counted.
 #[tokio::test]
-async fn an_import_without_a_start_date_starts_on_the_engines_today() {
+async fn a_line_whose_weekday_is_not_in_the_range_is_counted_outside_the_window() {
     let t = TestApplication::new();
-    // The test clock is at Sunday 2026-11-22 12:00; weekday 6 is Sunday.
-    let csv = "\
-,origin,destination,depart_time,depart_weekday,duration,arrival_time,arrival_weekday,flight_no,airline_code,airline,economy_fare,business_fare,first_fare
-0,DFW,ORD,18:00:00,6,02:30:00,20:30:00,6,SF400,SF,SkyFly,19900,,
-";
-    let command = ImportSchedule::parse(&t.app, csv.as_bytes().to_vec(), None, Some(1)).unwrap();
-    let report = import_schedule(&t.app, importer(), &command, &|_, _| {})
-        .await
-        .unwrap();
-    assert_eq!(report.scheduled, 1, "{report:?}");
-    assert!(inventory(&t, "SF400-2026-11-22").await.is_scheduled());
+    let csv =
+        format!("{THREE_ROWS}3,DFW,ZZZ,09:00:00,0,01:00:00,10:00:00,0,SF300,SF,SkyFly,9900,,\n");
+    // One day, a Tuesday: SF101 flies, SF100 (Monday) and SF200 (Wednesday) do not.
+    let report = import(&t, &csv, date(2026, 11, 24), 1).await;
+    assert_eq!(
+        (
+            report.lines,
+            report.scheduled,
+            report.outside_window,
+            report.rejected
+        ),
+        (4, 1, 2, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.errors.len(),
+        1,
+        "an unknown airport is refused whatever the range"
+    );
+    assert!(report.accounts_for_every_line(), "{report:?}");
+    let again = import(&t, &csv, date(2026, 11, 24), 1).await;
+    assert_eq!((again.already_scheduled, again.outside_window), (1, 2));
+    assert!(again.accounts_for_every_line(), "{again:?}");
+}
+
+// Regression (issue 12, item 8): departure times were read as UTC.
+#[tokio::test]
+async fn imported_flights_depart_at_the_local_time_of_their_origin() {
+    let t = TestApplication::new();
+    import(&t, THREE_ROWS, monday(), 7).await;
+    // SF100: 08:00 in Dallas (CST) = 14:00Z, arriving 10:30 in Chicago (CST) = 16:30Z.
+    let sf100 = inventory(&t, "SF100-2026-11-23").await;
+    let s = sf100.schedule().unwrap();
+    assert_eq!(s.departure.to_rfc3339(), "2026-11-23T14:00:00+00:00");
+    assert_eq!(s.arrival.to_rfc3339(), "2026-11-23T16:30:00+00:00");
+}
+
+#[tokio::test]
+async fn a_flight_scheduled_at_other_times_before_is_reported_not_counted_as_already_scheduled() {
+    let t = TestApplication::new();
+    // SF100 on 2026-11-23 as an import that read 08:00 as UTC recorded it.
+    let mut old = flight_plan("SF100", monday(), "DFW", "ORD");
+    old.departure = monday().and_hms_opt(8, 0, 0).unwrap().and_utc();
+    old.arrival = monday().and_hms_opt(10, 30, 0).unwrap().and_utc();
+    schedule_plan(&t.app, &staff_call(), &old).await.unwrap();
+    let report = import(&t, THREE_ROWS, monday(), 7).await;
+    assert_eq!((report.scheduled, report.rejected), (2, 1), "{report:?}");
+    assert_eq!(report.errors[0].line, 2);
+    assert!(
+        report.errors[0]
+            .reason
+            .starts_with("SF100-2026-11-23: already scheduled otherwise"),
+        "{report:?}"
+    );
+    assert!(report.accounts_for_every_line(), "{report:?}");
 }
 
 #[tokio::test]
@@ -329,7 +392,8 @@ async fn a_file_without_the_schedule_header_is_reported_on_line_1_and_imports_no
     assert_eq!(report.errors.len(), 1, "{report:?}");
     assert_eq!(report.errors[0].line, 1);
     assert!(report.errors[0].reason.starts_with("header"), "{report:?}");
-    assert_eq!(report.rows, 0, "no data row was read: {report:?}");
+    assert_eq!(report.lines, 0, "no data row was read: {report:?}");
+    assert!(report.accounts_for_every_line(), "{report:?}");
     assert_eq!(head(&t).await, 0);
 }
 
@@ -337,7 +401,7 @@ async fn a_file_without_the_schedule_header_is_reported_on_line_1_and_imports_no
 async fn an_empty_file_is_reported_on_line_1_and_imports_nothing() {
     let t = TestApplication::new();
     let report = import(&t, "", monday(), 14).await;
-    assert_eq!((report.rows, report.scheduled), (0, 0), "{report:?}");
+    assert_eq!((report.lines, report.scheduled), (0, 0), "{report:?}");
     assert_eq!(report.errors.len(), 1, "{report:?}");
     assert_eq!(report.errors[0].line, 1);
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// Puts a flight instance on sale with its cabins; every seat starts available.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleFlight {
-    /// The flight instance: flight number and UTC date of departure.
+    /// The flight instance: flight number and local date of departure at the origin.
     pub flight_id: FlightId,
     /// The airport it departs from.
     pub origin: Iata,

@@ -6,4 +6,5 @@ mod faults;
 mod openapi;
 mod payments_loyalty;
 mod queries;
+mod schedule_import;
 mod write_side;

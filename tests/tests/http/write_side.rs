@@ -548,7 +548,7 @@ async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
     };
     let (status, report) = import().await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["rows"], 8);
+    assert_eq!(report["lines"], 8);
     assert_eq!(report["scheduled"], 4, "{report}");
     let lines: Vec<u64> = report["errors"]
         .as_array()
@@ -567,14 +567,15 @@ async fn a_schedule_file_imports_valid_rows_and_reports_the_rest() {
     let flight = app.get("/api/v1/flights/SF100-2026-12-01", None).await;
     assert_eq!(flight.status, StatusCode::OK);
     assert_eq!(flight.body["cabins"]["business"]["capacity"], 24);
-    assert_eq!(flight.body["departure"], "2026-12-01T08:00:00Z");
+    // 08:00 in Dallas (CST).
+    assert_eq!(flight.body["departure"], "2026-12-01T14:00:00Z");
 
     let events = app.event_count().await;
     let (_, again) = import().await;
     assert_eq!(
         (
-            again["scheduled"].as_u64(),
-            again["already_scheduled"].as_u64()
+            again["flights_scheduled"].as_u64(),
+            again["flights_already_scheduled"].as_u64()
         ),
         (Some(0), Some(4)),
         "{again}"

@@ -82,7 +82,10 @@ async fn help_migrate_staff_and_import_work_from_the_command_line() {
     );
     assert!(import.status.success(), "{}", text(&import));
     assert!(
-        text(&import).contains("8 rows: 4 flights scheduled, 0 already scheduled, 4 errors"),
+        text(&import).contains(
+            "8 lines from 2026-11-30 for 7 days: 4 scheduled, 0 already scheduled, \
+             0 outside the range, 4 rejected; 4 flights scheduled, 0 already scheduled"
+        ),
         "{}",
         text(&import)
     );
@@ -107,6 +110,18 @@ async fn help_migrate_staff_and_import_work_from_the_command_line() {
         text(&again).contains("0 flights scheduled, 4 already scheduled"),
         "{}",
         text(&again)
+    );
+    // Without --from the CLI starts on today's date (UTC, on the engine's clock).
+    let before = chrono::Utc::now().date_naive();
+    let today = skyfly(&url, &["import", "schedule", sample, "--days", "1"]);
+    let after = chrono::Utc::now().date_naive();
+    assert!(today.status.success(), "{}", text(&today));
+    assert!(
+        [before, after]
+            .iter()
+            .any(|d| text(&today).contains(&format!("8 lines from {d} for 1 day:"))),
+        "{}",
+        text(&today)
     );
 }
 

@@ -12,7 +12,8 @@ pub enum ImportCommand {
     /// Import a schedule file in the seed CSV format.
     Schedule {
         file: std::path::PathBuf,
-        /// First date to materialise (default: today).
+        /// First date to materialise, local at each flight's origin (default: today, the UTC date
+        /// on the engine's clock).
         #[arg(long)]
         from: Option<chrono::NaiveDate>,
         /// Number of days to materialise.
@@ -26,8 +27,12 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
     let ImportCommand::Schedule { file, from, days } = command;
     let engine = settings.engine(None).await?;
     let bytes = std::fs::read(&file).with_context(|| format!("read {}", file.display()))?;
-    let command = ImportSchedule::parse(&engine.app, bytes, from, Some(days))?;
-    let bar = crate::progress::bar("import", "{prefix} [{bar:40}] {pos}/{len} rows  {per_sec}");
+    let from = from.unwrap_or_else(|| engine.app.now().date_naive());
+    let command = ImportSchedule::parse(bytes, Some(from), Some(days))?;
+    let bar = crate::progress::bar(
+        "import",
+        "{prefix} [{bar:40}] {pos}/{len} flights  {per_sec}",
+    );
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -39,11 +44,16 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
         println!("line {}: {}", e.line, e.reason);
     }
     println!(
-        "{} rows: {} flights scheduled, {} already scheduled, {} errors",
-        report.rows,
+        "{} lines from {from} for {days} day{}: {} scheduled, {} already scheduled, {} outside \
+         the range, {} rejected; {} flights scheduled, {} already scheduled",
+        report.lines,
+        if days == 1 { "" } else { "s" },
         report.scheduled,
         report.already_scheduled,
-        report.errors.len()
+        report.outside_window,
+        report.rejected,
+        report.flights_scheduled,
+        report.flights_already_scheduled,
     );
     Ok(())
 }
