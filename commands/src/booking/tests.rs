@@ -579,7 +579,7 @@ async fn cancelling_a_confirmed_booking_starts_its_cancellation() {
     let cancelled = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -636,11 +636,11 @@ async fn cancelling_twice_starts_one_cancellation() {
     let command = CancelBooking {
         booking_id: placed.booking_id.to_string(),
     };
-    let first = cancel(&s.t.app, &s.customer, command_id(), &command)
+    let first = cancel(&s.t.app, &s.customer, &Call::by(&s.customer, command_id()), &command)
         .await
         .unwrap();
     let after_first = head(&s.t).await;
-    let again = cancel(&s.t.app, &s.customer, command_id(), &command)
+    let again = cancel(&s.t.app, &s.customer, &Call::by(&s.customer, command_id()), &command)
         .await
         .unwrap();
     assert_eq!(again.status, BookingStatus::CancellationRequested);
@@ -665,7 +665,7 @@ async fn staff_may_cancel_a_customers_booking() {
     let cancelled = cancel(
         &s.t.app,
         &staff,
-        command_id(),
+        &Call::by(&staff, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -691,7 +691,7 @@ async fn another_customer_cannot_cancel_a_booking() {
     let e = cancel(
         &s.t.app,
         &caller(Role::Customer),
-        command_id(),
+        &Call::by(&caller(Role::Customer), command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -721,7 +721,7 @@ async fn cancelling_a_pending_booking_is_refused_with_the_bookings_code() {
     let e = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -802,7 +802,7 @@ async fn cancelling_within_a_day_of_departure_refunds_half_the_fare_and_the_taxe
     let cancelled = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -845,7 +845,7 @@ async fn cancelling_after_departure_is_refused_departed() {
     let e = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
