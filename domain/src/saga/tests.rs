@@ -1672,7 +1672,10 @@ fn the_timeline_groups_sub_actions_and_compensations_under_the_five_saga_steps()
     );
     let confirm = &grouped[4].1;
     assert!(confirm.contains(&"commit_seats".to_owned()), "{confirm:?}");
-    assert!(confirm.contains(&"capture_payment".to_owned()), "{confirm:?}");
+    assert!(
+        confirm.contains(&"capture_payment".to_owned()),
+        "{confirm:?}"
+    );
 
     let mut failed = Sim::start(0);
     failed.drive(|a| match a {
@@ -1691,8 +1694,14 @@ fn the_timeline_groups_sub_actions_and_compensations_under_the_five_saga_steps()
             SagaStep::AwardMiles
         ]
     );
-    assert_eq!(grouped[0].1.last().map(String::as_str), Some("release_seats"));
-    assert_eq!(grouped[1].1.last().map(String::as_str), Some("void_payment"));
+    assert_eq!(
+        grouped[0].1.last().map(String::as_str),
+        Some("release_seats")
+    );
+    assert_eq!(
+        grouped[1].1.last().map(String::as_str),
+        Some("void_payment")
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! payments and loyalty, faults. One test binary, one module per subject.
 
 mod faults;
+mod idempotency;
 mod payments_loyalty;
 mod queries;
 mod write_side;
