@@ -131,8 +131,10 @@ pub struct BookingRequest {
     pub contact: ContactRequest,
     /// The card that pays the booking.
     pub payment: crate::routes::payments::AuthorizeRequest,
-    /// Miles to pay part of the fare with (1 mile = 1 cent; at most the fare, taxes always by card).
+    /// Miles to pay part of the fare with (1 mile = 1 cent; at most the fare and at most
+    /// 10,000,000, taxes always by card).
     #[serde(default)]
+    #[schema(maximum = 10_000_000)]
     pub redeem_miles: u64,
 }
 
