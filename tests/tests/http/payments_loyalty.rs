@@ -537,7 +537,11 @@ async fn every_amount_a_client_gives_is_bounded() {
     let miles = |b: u32, miles: u64| {
         format!(r#"{{"booking_id":"0193b1c2-0000-7000-8000-000000000{b:03}","miles":{miles}}}"#)
     };
-    for (b, too_many) in [(1, 9_223_372_036_854_775_807_u64), (2, u64::MAX), (3, 10_000_001)] {
+    for (b, too_many) in [
+        (1, 9_223_372_036_854_775_807_u64),
+        (2, u64::MAX),
+        (3, 10_000_001),
+    ] {
         let r = app.post(&award, Some(&staff), &miles(b, too_many)).await;
         assert_eq!(
             refusal(&r),
@@ -583,7 +587,11 @@ async fn every_amount_a_client_gives_is_bounded() {
         )
     );
     let r = app
-        .post("/api/v1/flights", Some(&staff), &flight(4_000_000_000, 19_900))
+        .post(
+            "/api/v1/flights",
+            Some(&staff),
+            &flight(4_000_000_000, 19_900),
+        )
         .await;
     assert_eq!(
         refusal(&r),
@@ -596,7 +604,13 @@ async fn every_amount_a_client_gives_is_bounded() {
         .post(
             "/api/v1/bookings",
             Some(&customer),
-            &skyfly_tests::app::booking_body(&id, "economy", 1, "4242424242424242", 18_446_744_073_709_551_615),
+            &skyfly_tests::app::booking_body(
+                &id,
+                "economy",
+                1,
+                "4242424242424242",
+                18_446_744_073_709_551_615,
+            ),
         )
         .await;
     assert_eq!(
