@@ -636,23 +636,15 @@ async fn cancelling_twice_starts_one_cancellation() {
     let command = CancelBooking {
         booking_id: placed.booking_id.to_string(),
     };
-    let first = cancel(
-        &s.t.app,
-        &s.customer,
-        &Call::by(&s.customer, command_id()),
-        &command,
-    )
-    .await
-    .unwrap();
+    let cancel_now = || async {
+        let call = Call::by(&s.customer, command_id());
+        cancel(&s.t.app, &s.customer, &call, &command)
+            .await
+            .unwrap()
+    };
+    let first = cancel_now().await;
     let after_first = head(&s.t).await;
-    let again = cancel(
-        &s.t.app,
-        &s.customer,
-        &Call::by(&s.customer, command_id()),
-        &command,
-    )
-    .await
-    .unwrap();
+    let again = cancel_now().await;
     assert_eq!(again.status, BookingStatus::CancellationRequested);
     assert_eq!(again.version, first.version);
     assert_eq!(
