@@ -64,10 +64,11 @@ impl IdempotencyKeys {
     pub fn new(ttl: Duration, pool_size: u32) -> Self {
         let holders = usize::try_from(pool_size / 2).unwrap_or(1).max(1);
         Self {
-            ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX),
+            ttl: chrono::Duration::zero(),
             holders: Arc::new(Semaphore::new(holders)),
             last_prune: Arc::new(AtomicI64::new(i64::MIN)),
         }
+        .with_ttl(ttl)
     }
 
     /// The same keys with another time to live.
