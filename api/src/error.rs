@@ -48,6 +48,9 @@ pub struct ApiError {
     pub detail: String,
     /// The wrong request fields, if any.
     pub errors: Vec<FieldError>,
+    /// Refused before anything executed (a field failing validation, a malformed body, a stale
+    /// `If-Match`): an `Idempotency-Key` does not keep this answer, so the corrected retry runs.
+    pub before_execution: bool,
 }
 
 impl ApiError {
@@ -58,6 +61,7 @@ impl ApiError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            before_execution: false,
         }
     }
 
@@ -73,6 +77,7 @@ impl ApiError {
             code: code.into(),
             detail: format!("{field}: {message}"),
             errors: vec![FieldError { field, message }],
+            before_execution: true,
         }
     }
 
@@ -82,9 +87,12 @@ impl ApiError {
         self
     }
 
-    /// A `400` with this code.
+    /// A `400` with this code: the request is malformed (refused before anything executed).
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
+        Self {
+            before_execution: true,
+            ..Self::new(StatusCode::BAD_REQUEST, code, detail)
+        }
     }
     /// A `401 unauthorized`.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -163,10 +171,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => ApiError::unavailable(e),
-            StoreError::VersionConflict { actual, .. } => ApiError::conflict(
-                "version_conflict",
-                format!("the resource is at version {actual}"),
-            ),
+            // Nothing was appended: a retry under the same idempotency key decides afresh.
+            StoreError::VersionConflict { actual, .. } => ApiError {
+                before_execution: true,
+                ..ApiError::conflict(
+                    "version_conflict",
+                    format!("the resource is at version {actual}"),
+                )
+            },
             other => ApiError::internal(other),
         }
     }
@@ -219,10 +231,15 @@ impl From<UseCaseError> for ApiError {
             }
             UseCaseError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
             UseCaseError::NotFound(what) => ApiError::not_found(what),
-            UseCaseError::VersionConflict { expected, actual } => ApiError::conflict(
-                "version_conflict",
-                format!("If-Match names version {expected}; the resource is at version {actual}"),
-            ),
+            UseCaseError::VersionConflict { expected, actual } => ApiError {
+                before_execution: true,
+                ..ApiError::conflict(
+                    "version_conflict",
+                    format!(
+                        "If-Match names version {expected}; the resource is at version {actual}"
+                    ),
+                )
+            },
             UseCaseError::ProviderFailed { reason } => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 reason,

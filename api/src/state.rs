@@ -38,6 +38,8 @@ pub struct AppState {
     pub nats: Option<skyfly_infra::nats::Nats>,
     /// The event relay to JetStream (runs in worker processes).
     pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
+    /// `Idempotency-Key` settings: how long keys are kept, how many requests hold one at once.
+    pub idempotency: crate::idempotency::IdempotencyKeys,
 }
 
 impl AppState {
@@ -56,8 +58,18 @@ impl AppState {
             metrics,
             nats: engine.nats.clone(),
             relay: engine.relay.clone(),
+            idempotency: crate::idempotency::IdempotencyKeys::new(
+                crate::idempotency::DEFAULT_TTL,
+                engine.pool.options().get_max_connections(),
+            ),
             app,
         }
+    }
+
+    /// The same state keeping idempotency keys for `ttl`.
+    pub fn with_idempotency_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.idempotency = self.idempotency.with_ttl(ttl);
+        self
     }
 }
 

@@ -58,6 +58,11 @@ pub struct Money {
 }
 
 impl Money {
+    /// The largest amount, in minor units, any request may carry (10,000,000.00): every amount a
+    /// client gives is at most this in absolute value, so sums of a few of them stay far from
+    /// overflow (and arithmetic on amounts is checked anyway).
+    pub const MAX_AMOUNT: i64 = 1_000_000_000;
+
     /// `amount` minor units of `currency`.
     pub const fn new(amount: i64, currency: Currency) -> Self {
         Self { amount, currency }

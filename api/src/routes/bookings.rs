@@ -132,8 +132,10 @@ pub struct BookingRequest {
     pub contact: ContactRequest,
     /// The card that pays the booking.
     pub payment: crate::routes::payments::AuthorizeRequest,
-    /// Miles to pay part of the fare with (1 mile = 1 cent; at most the fare, taxes always by card).
+    /// Miles to pay part of the fare with (1 mile = 1 cent; at most the fare and at most
+    /// 10,000,000, taxes always by card).
     #[serde(default)]
+    #[schema(maximum = 10_000_000)]
     pub redeem_miles: u64,
 }
 
@@ -166,12 +168,32 @@ pub struct FailureView {
     pub reason: String,
 }
 
-/// An entry of a booking's saga timeline.
+/// One saga step of a booking's timeline: where the step stands, and everything done for it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SagaEntryView {
-    /// The step, compensation or cancellation step concerned; `saga` for the whole saga.
+    /// `reserve_seats | redeem_miles | authorize_payment | award_miles | confirm_booking`
     pub step: String,
-    /// What happened: the entry's kind.
+    /// What happened last to the step: its latest action's outcome (`step_succeeded`,
+    /// `step_failed`, `timed_out`, `compensated`, …).
+    pub outcome: String,
+    /// The latest action's attempt, when there is one.
+    pub attempt: Option<u32>,
+    /// The latest action's reason, deadline or plan, if any.
+    pub detail: Option<String>,
+    /// When the latest action happened.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Everything done for the step, oldest first: its attempts, its sub-actions
+    /// (`confirm_booking` is `commit_seats`, `capture_payment`, `confirm_booking`) and what undid it.
+    pub actions: Vec<SagaActionView>,
+}
+
+/// One action within a saga step: an attempt, a sub-action, a compensation or cancellation step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SagaActionView {
+    /// The action: the step itself, a sub-action (`commit_seats`, `capture_payment`), a
+    /// compensation (`void_payment`, …) or a cancellation step (`refund_payment`, …).
+    pub action: String,
+    /// What happened (`step_started`, `step_succeeded`, `compensated`, …).
     pub outcome: String,
     /// The attempt concerned, when there is one.
     pub attempt: Option<u32>,
@@ -369,20 +391,35 @@ async fn fold_until<A: Aggregate>(
     Ok((aggregate, version))
 }
 
-/// The saga's part of the booking view: the payment and the timeline.
+/// The saga's part of the booking view: the payment and the timeline, one entry per saga step
+/// (the saga as a whole is the booking's `status` and `failure`; staff see its full timeline at
+/// `/admin/sagas/{id}`).
 fn saga_part(saga: Option<&BookingSaga>) -> (Option<Uuid>, Vec<SagaEntryView>) {
     let Some(saga) = saga else {
         return (None, Vec::new());
     };
-    let timeline = saga
-        .timeline()
-        .iter()
-        .map(|t| SagaEntryView {
-            step: t.name.clone(),
-            outcome: t.kind.as_str().to_owned(),
-            attempt: t.attempt,
-            detail: t.detail.clone(),
-            at: t.at,
+    let timeline = skyfly_domain::saga::by_saga_step(saga.timeline())
+        .into_iter()
+        .filter_map(|(step, entries)| {
+            let actions: Vec<SagaActionView> = entries
+                .into_iter()
+                .map(|t| SagaActionView {
+                    action: t.name.clone(),
+                    outcome: t.kind.as_str().to_owned(),
+                    attempt: t.attempt,
+                    detail: t.detail.clone(),
+                    at: t.at,
+                })
+                .collect();
+            let last = actions.last()?;
+            Some(SagaEntryView {
+                step: step.as_str().to_owned(),
+                outcome: last.outcome.clone(),
+                attempt: last.attempt,
+                detail: last.detail.clone(),
+                at: last.at,
+                actions,
+            })
         })
         .collect();
     (saga.state().map(|s| s.payment_id.0), timeline)
@@ -526,14 +563,15 @@ pub async fn get_booking(
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{booking_id}/cancel", tag = "bookings", security(("bearer" = [])),
-    params(("booking_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("booking_id" = Uuid, Path), ("If-Match" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = BookingAccepted), (status = 404, body = Problem), (status = 409, body = Problem)))]
-/// Starts cancelling a confirmed booking.
+/// Starts cancelling a confirmed booking (`If-Match`: only if the booking is at that version).
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
     Path(booking_id): Path<String>,
     IdempotencyKey(key): IdempotencyKey,
+    IfMatch(expected): IfMatch,
     body: JsonBody<crate::routes::payments::Empty>,
 ) -> Response {
     let state = &state;
@@ -546,7 +584,8 @@ pub async fn cancel(
         &body.raw,
         |command_id| async move {
             let command = CancelBooking { booking_id };
-            let done = booking::cancel(&state.app, &caller, command_id, &command).await?;
+            let call = Call::by(&caller, command_id).expecting(expected);
+            let done = booking::cancel(&state.app, &caller, &call, &command).await?;
             let accepted = BookingAccepted {
                 booking_id: done.booking_id.0,
                 locator: done.locator.to_string(),

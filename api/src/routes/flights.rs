@@ -25,8 +25,8 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CabinRequest {
-    /// Seats in the cabin.
-    #[schema(example = 150)]
+    /// Seats in the cabin: 1 to 1,000 (`MAX_CABIN_CAPACITY`).
+    #[schema(example = 150, minimum = 1, maximum = 1000)]
     pub capacity: u32,
     /// The base fare of one seat.
     pub fare: MoneyDto,

@@ -27,8 +27,9 @@ use uuid::Uuid;
 pub struct MilesRequest {
     /// The booking the miles are for.
     pub booking_id: Uuid,
-    /// How many miles.
-    #[schema(example = 1200)]
+    /// How many miles: 1 to 10,000,000 (`MAX_MILES`); an award must also leave the balance at
+    /// most 1,000,000,000 (`balance_limit_exceeded`).
+    #[schema(example = 1200, minimum = 1, maximum = 10_000_000)]
     pub miles: u64,
 }
 

@@ -80,8 +80,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoneyDto {
-    /// Minor units (cents).
-    #[schema(example = 12345)]
+    /// Minor units (cents); at most 1,000,000,000 (10,000,000.00) either way.
+    #[schema(example = 12345, minimum = -1_000_000_000, maximum = 1_000_000_000)]
     pub amount: i64,
     /// ISO 4217 currency code.
     #[schema(example = "USD", value_type = String)]
@@ -89,11 +89,21 @@ pub struct MoneyDto {
 }
 
 impl MoneyDto {
-    /// The amount, or an invalid `<field>.currency`.
+    /// The amount, or an invalid `<field>.currency`, or `<field>.amount` beyond
+    /// [`Money::MAX_AMOUNT`](skyfly_domain::Money::MAX_AMOUNT) (`amount_out_of_range`): every
+    /// amount a client gives is bounded here.
     pub fn to_money(&self, field: &str) -> Result<skyfly_domain::Money, ApiError> {
         let currency = skyfly_domain::Currency::parse(&self.currency).map_err(|e| {
             ApiError::field(format!("{field}.currency"), "invalid_field", e.to_string())
         })?;
+        let max = skyfly_domain::Money::MAX_AMOUNT;
+        if self.amount.unsigned_abs() > max.unsigned_abs() {
+            return Err(ApiError::field(
+                format!("{field}.amount"),
+                "amount_out_of_range",
+                format!("at most {max} minor units"),
+            ));
+        }
         Ok(skyfly_domain::Money::new(self.amount, currency))
     }
 }

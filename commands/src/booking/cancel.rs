@@ -29,11 +29,12 @@ pub struct Cancelled {
     pub position: Option<u64>,
 }
 
-/// Requests the cancellation and starts its saga.
+/// Requests the cancellation and starts its saga. `call` names the command id and the booking
+/// version the caller expects (`If-Match`): a stale one is a version conflict, nothing recorded.
 pub async fn cancel(
     app: &Application,
     caller: &Caller,
-    command_id: CommandId,
+    call: &Call,
     command: &CancelBooking,
 ) -> UseCaseResult<Cancelled> {
     let (id, _, _) = visible_booking(app, caller, &command.booking_id).await?;
@@ -42,11 +43,9 @@ pub async fn cancel(
         at: now,
         by: caller.user_id,
     });
-    let meta = Call::by(caller, command_id).metadata_in(id.0);
-    let done = app
-        .bus
-        .execute::<Booking>(id, Envelope::new(request, meta.clone()))
-        .await?;
+    let meta = call.metadata_in(id.0);
+    let envelope = Envelope::new(request, meta.clone()).expecting(call.expected_version);
+    let done = app.bus.execute::<Booking>(id, envelope).await?;
     let b = done
         .state
         .state()

@@ -13,6 +13,7 @@ use skyfly_domain::ids::{
     BookingId, CommandId, FlightId, Locator, LoyaltyAccountId, PaymentId, SKYFLY_NAMESPACE,
 };
 use skyfly_domain::inventory::FlightInventory;
+use skyfly_domain::loyalty::MAX_MILES;
 use skyfly_domain::money::Money;
 use skyfly_domain::saga::{BookingSaga, DEFAULT_MAX_PROVIDER_RETRIES, SagaCommand, StartSaga};
 use skyfly_domain::store::StoreError;
@@ -61,6 +62,13 @@ impl PlaceBookingRequest {
         let card = CardDetails::parse(number, exp_month, exp_year, cvc).map_err(|e| {
             UseCaseError::invalid(format!("payment.{}", e.field()), "invalid_card", &e)
         })?;
+        if redeem_miles > MAX_MILES {
+            return Err(UseCaseError::invalid(
+                "redeem_miles",
+                "invalid_miles",
+                format!("a booking redeems at most {MAX_MILES} miles"),
+            ));
+        }
         Ok(Self {
             flight_id,
             cabin,
@@ -95,17 +103,27 @@ pub fn booking_id_for(command_id: CommandId) -> BookingId {
 
 /// What the saga must charge the card, and the fare that earns miles, when `redeem_miles` pay
 /// part of the fare (taxes are always paid by card).
-fn split_fare(fare: Money, total: Money, redeem_miles: u64) -> (Money, Money) {
-    let miles = i64::try_from(redeem_miles).unwrap_or(i64::MAX);
-    let card_amount = Money {
-        amount: total.amount - miles,
-        ..total
+/// Checked: miles beyond what an amount can hold are refused, never wrapped.
+fn split_fare(fare: Money, total: Money, redeem_miles: u64) -> UseCaseResult<(Money, Money)> {
+    let out_of_range = || {
+        UseCaseError::invalid(
+            "redeem_miles",
+            "invalid_miles",
+            format!("a booking redeems at most {MAX_MILES} miles"),
+        )
     };
+    let miles = i64::try_from(redeem_miles).map_err(|_| out_of_range())?;
+    let card_amount = total
+        .checked_sub(Money::new(miles, total.currency))
+        .map_err(|_| out_of_range())?;
+    let accrual_fare = fare
+        .checked_sub(Money::new(miles, fare.currency))
+        .map_err(|_| out_of_range())?;
     let accrual_fare = Money {
-        amount: (fare.amount - miles).max(0),
-        ..fare
+        amount: accrual_fare.amount.max(0),
+        ..accrual_fare
     };
-    (card_amount, accrual_fare)
+    Ok((card_amount, accrual_fare))
 }
 
 /// Places a booking for `customer` (customers only).
@@ -167,7 +185,7 @@ pub async fn place(
         .payments
         .tokenize(card)
         .map_err(|e| UseCaseError::invalid("payment.card_number", "card_refused", e.to_string()))?;
-    let (card_amount, accrual_fare) = split_fare(quote.fare, quote.total, redeem_miles);
+    let (card_amount, accrual_fare) = split_fare(quote.fare, quote.total, redeem_miles)?;
     let start = SagaCommand::StartSaga(StartSaga {
         booking_id,
         customer: customer.user_id,
@@ -242,10 +260,10 @@ mod tests {
     #[test]
     fn redeemed_miles_come_off_the_card_and_the_fare_that_earns_miles() {
         let usd = |amount| Money::new(amount, Currency::USD);
-        let (card, accrual) = split_fare(usd(10_000), usd(10_750), 2_500);
+        let (card, accrual) = split_fare(usd(10_000), usd(10_750), 2_500).unwrap();
         assert_eq!(card, usd(8_250));
         assert_eq!(accrual, usd(7_500));
-        let (card, accrual) = split_fare(usd(10_000), usd(10_750), 10_000);
+        let (card, accrual) = split_fare(usd(10_000), usd(10_750), 10_000).unwrap();
         assert_eq!(card, usd(750));
         assert_eq!(accrual, usd(0));
     }

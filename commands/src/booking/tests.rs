@@ -581,7 +581,7 @@ async fn cancelling_a_confirmed_booking_starts_its_cancellation() {
     let cancelled = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -638,13 +638,15 @@ async fn cancelling_twice_starts_one_cancellation() {
     let command = CancelBooking {
         booking_id: placed.booking_id.to_string(),
     };
-    let first = cancel(&s.t.app, &s.customer, command_id(), &command)
-        .await
-        .unwrap();
+    let cancel_now = || async {
+        let call = Call::by(&s.customer, command_id());
+        cancel(&s.t.app, &s.customer, &call, &command)
+            .await
+            .unwrap()
+    };
+    let first = cancel_now().await;
     let after_first = head(&s.t).await;
-    let again = cancel(&s.t.app, &s.customer, command_id(), &command)
-        .await
-        .unwrap();
+    let again = cancel_now().await;
     assert_eq!(again.status, BookingStatus::CancellationRequested);
     assert_eq!(again.version, first.version);
     assert_eq!(
@@ -667,7 +669,7 @@ async fn staff_may_cancel_a_customers_booking() {
     let cancelled = cancel(
         &s.t.app,
         &staff,
-        command_id(),
+        &Call::by(&staff, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -693,7 +695,7 @@ async fn another_customer_cannot_cancel_a_booking() {
     let e = cancel(
         &s.t.app,
         &caller(Role::Customer),
-        command_id(),
+        &Call::by(&caller(Role::Customer), command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -723,7 +725,7 @@ async fn cancelling_a_pending_booking_is_refused_with_the_bookings_code() {
     let e = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -804,7 +806,7 @@ async fn cancelling_within_a_day_of_departure_refunds_half_the_fare_and_the_taxe
     let cancelled = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },
@@ -847,7 +849,7 @@ async fn cancelling_after_departure_is_refused_departed() {
     let e = cancel(
         &s.t.app,
         &s.customer,
-        command_id(),
+        &Call::by(&s.customer, command_id()),
         &CancelBooking {
             booking_id: placed.booking_id.to_string(),
         },

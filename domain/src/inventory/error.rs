@@ -18,14 +18,16 @@ pub enum InventoryError {
     /// The flight would offer no cabin at all (`no_cabins`).
     #[error("a flight needs at least one cabin")]
     NoCabins,
-    /// An offered cabin would have no seats (`invalid_capacity`).
-    #[error("cabin {cabin} has no seats")]
-    ZeroCapacity {
-        /// The cabin scheduled with no seats.
+    /// An offered cabin would have no seats, or more than
+    /// [`MAX_CABIN_CAPACITY`](super::MAX_CABIN_CAPACITY) (`invalid_capacity`).
+    #[error("cabin {cabin} needs 1 to {max} seats", max = super::MAX_CABIN_CAPACITY)]
+    InvalidCapacity {
+        /// The cabin scheduled with no seats, or too many.
         cabin: Cabin,
     },
-    /// An offered cabin's base fare is not above zero (`invalid_fare`).
-    #[error("cabin {cabin} needs a fare above zero")]
+    /// An offered cabin's base fare is not above zero, or above
+    /// [`Money::MAX_AMOUNT`](crate::money::Money::MAX_AMOUNT) (`invalid_fare`).
+    #[error("cabin {cabin} needs a fare above zero and at most {max} minor units", max = crate::money::Money::MAX_AMOUNT)]
     InvalidFare {
         /// The cabin with the fare refused.
         cabin: Cabin,
@@ -101,7 +103,7 @@ impl InventoryError {
             InventoryError::SameOriginAndDestination => "same_origin_and_destination",
             InventoryError::ArrivalNotAfterDeparture => "arrival_not_after_departure",
             InventoryError::NoCabins => "no_cabins",
-            InventoryError::ZeroCapacity { .. } => "invalid_capacity",
+            InventoryError::InvalidCapacity { .. } => "invalid_capacity",
             InventoryError::InvalidFare { .. } => "invalid_fare",
             InventoryError::NotScheduled => "not_found",
             InventoryError::CabinNotOffered { .. } => "cabin_not_offered",
@@ -123,7 +125,7 @@ impl InventoryError {
             InventoryError::SameOriginAndDestination => Some("destination"),
             InventoryError::ArrivalNotAfterDeparture => Some("arrival"),
             InventoryError::NoCabins => Some("cabins"),
-            InventoryError::ZeroCapacity { .. } => Some("capacity"),
+            InventoryError::InvalidCapacity { .. } => Some("capacity"),
             InventoryError::InvalidFare { .. } => Some("fare"),
             InventoryError::CabinNotOffered { .. } => Some("cabin"),
             InventoryError::InvalidSeatCount { .. } => Some("seats"),

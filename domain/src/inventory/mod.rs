@@ -24,7 +24,7 @@ pub use error::InventoryError;
 pub use events::{CabinSpec, InventoryEvent, ReleaseReason, SeatState};
 pub use release_seats::{ExpireHold, ReleaseSeats};
 pub use reserve_seats::{MAX_SEATS_PER_BOOKING, ReserveSeats};
-pub use schedule_flight::ScheduleFlight;
+pub use schedule_flight::{MAX_CABIN_CAPACITY, ScheduleFlight};
 pub use state::{CabinInventory, FlightInventory, FlightSchedule, Hold, Sale};
 
 use crate::aggregate::Aggregate;

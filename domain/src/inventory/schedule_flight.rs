@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The most seats a cabin may have.
+pub const MAX_CABIN_CAPACITY: u32 = 1_000;
+
 /// Puts a flight instance on sale with its cabins; every seat starts available.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleFlight {
@@ -22,7 +25,8 @@ pub struct ScheduleFlight {
     pub departure: DateTime<Utc>,
     /// When it arrives (UTC); must be after the departure.
     pub arrival: DateTime<Utc>,
-    /// The cabins offered (at least one), each with its capacity (above 0) and base fare (above 0).
+    /// The cabins offered (at least one), each with its capacity (1 to [`MAX_CABIN_CAPACITY`])
+    /// and base fare (above 0, at most [`Money::MAX_AMOUNT`](crate::money::Money::MAX_AMOUNT)).
     pub cabins: BTreeMap<Cabin, CabinSpec>,
 }
 
@@ -43,10 +47,10 @@ pub(super) fn decide(
         return Err(InventoryError::NoCabins);
     }
     for (cabin, spec) in &cmd.cabins {
-        if spec.capacity == 0 {
-            return Err(InventoryError::ZeroCapacity { cabin: *cabin });
+        if spec.capacity == 0 || spec.capacity > MAX_CABIN_CAPACITY {
+            return Err(InventoryError::InvalidCapacity { cabin: *cabin });
         }
-        if spec.fare.amount <= 0 {
+        if spec.fare.amount <= 0 || spec.fare.amount > crate::money::Money::MAX_AMOUNT {
             return Err(InventoryError::InvalidFare { cabin: *cabin });
         }
     }

@@ -195,7 +195,7 @@ fn schedule_fails_when_a_cabin_has_no_seats() {
     );
     given::<FlightInventory>([])
         .when(cmd)
-        .then_err(InventoryError::ZeroCapacity {
+        .then_err(InventoryError::InvalidCapacity {
             cabin: Cabin::First,
         });
 }

@@ -9,11 +9,18 @@ use crate::money::Money;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The most miles one award or one redemption may move (an award by staff, a booking's
+/// redemption): a bound on what a client can ask for, so that no sum of them comes near overflow.
+pub const MAX_MILES: u64 = 10_000_000;
+/// The most miles an account may hold: an award that would take the balance past it is refused
+/// (`balance_limit_exceeded`), never saturated or wrapped.
+pub const MAX_BALANCE: u64 = 1_000_000_000;
+
 /// How many miles an award is worth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Accrual {
-    /// A fixed number of miles (promotions, staff corrections).
+    /// A fixed number of miles (promotions, staff corrections), at most [`MAX_MILES`].
     Miles(u64),
     /// Earned on what the card paid for the fare (`quote.fare − redeem_miles`, see
     /// [`crate::booking::BookingState::card_fare`]; never the taxes), by cabin and the account's
@@ -61,6 +68,7 @@ pub(super) fn decide(
     }
     let tier = state.tier_at(cmd.at);
     let miles = match cmd.accrual {
+        Accrual::Miles(miles) if miles > MAX_MILES => return Err(LoyaltyError::InvalidMiles),
         Accrual::Miles(miles) => miles,
         Accrual::Fare {
             paid_by_card,
@@ -71,9 +79,13 @@ pub(super) fn decide(
     if miles == 0 {
         return Ok(vec![]);
     }
-    // Only a corrupt request could get here; refuse it rather than saturate the ledger.
-    if state.balance().checked_add(miles).is_none() {
-        return Err(LoyaltyError::InvalidMiles);
+    // Checked: a balance past the limit (or past u64) is a refusal, never a wrap.
+    let balance = state.balance();
+    if balance.checked_add(miles).is_none_or(|b| b > MAX_BALANCE) {
+        return Err(LoyaltyError::BalanceLimitExceeded {
+            balance,
+            limit: MAX_BALANCE,
+        });
     }
     Ok(vec![LoyaltyEvent::MilesAwarded {
         booking_id: cmd.booking_id,

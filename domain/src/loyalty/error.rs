@@ -9,9 +9,19 @@ pub enum LoyaltyError {
     /// The account has not been opened (`not_found`).
     #[error("no such loyalty account")]
     NotOpen,
-    /// A redemption of 0 miles, or an award that would overflow the balance (`invalid_miles`).
-    #[error("miles must be above zero")]
+    /// An award or a redemption of 0 miles or of more than [`MAX_MILES`](super::MAX_MILES)
+    /// (`invalid_miles`).
+    #[error("miles must be 1 to {max}", max = super::MAX_MILES)]
     InvalidMiles,
+    /// An award would take the balance past [`MAX_BALANCE`](super::MAX_BALANCE)
+    /// (`balance_limit_exceeded`).
+    #[error("the account holds {balance} miles; a balance is at most {limit}")]
+    BalanceLimitExceeded {
+        /// The balance before the award.
+        balance: u64,
+        /// The most an account may hold.
+        limit: u64,
+    },
     /// The account has fewer unexpired miles than the booking would redeem (`insufficient_miles`).
     #[error("{requested} miles requested, {balance} available")]
     InsufficientMiles {
@@ -35,6 +45,7 @@ impl LoyaltyError {
             LoyaltyError::AlreadyOpen => "already_open",
             LoyaltyError::NotOpen => "not_found",
             LoyaltyError::InvalidMiles => "invalid_miles",
+            LoyaltyError::BalanceLimitExceeded { .. } => "balance_limit_exceeded",
             LoyaltyError::InsufficientMiles { .. } => "insufficient_miles",
             LoyaltyError::RedemptionMismatch { .. } => "redemption_mismatch",
         }
@@ -43,7 +54,9 @@ impl LoyaltyError {
     /// The request field the error is about, when it is about one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            LoyaltyError::InvalidMiles | LoyaltyError::InsufficientMiles { .. } => Some("miles"),
+            LoyaltyError::InvalidMiles
+            | LoyaltyError::InsufficientMiles { .. }
+            | LoyaltyError::BalanceLimitExceeded { .. } => Some("miles"),
             LoyaltyError::AlreadyOpen
             | LoyaltyError::NotOpen
             | LoyaltyError::RedemptionMismatch { .. } => None,

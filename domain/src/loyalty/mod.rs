@@ -23,7 +23,7 @@ mod tier;
 #[cfg(test)]
 mod tests;
 
-pub use award_miles::{Accrual, AwardMiles, fare_miles};
+pub use award_miles::{Accrual, AwardMiles, MAX_BALANCE, MAX_MILES, fare_miles};
 pub use error::LoyaltyError;
 pub use events::{LotSlice, LoyaltyEvent};
 pub use expire_miles::ExpireMiles;

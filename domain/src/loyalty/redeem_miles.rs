@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct RedeemMiles {
     /// The booking the miles pay for; it redeems once.
     pub booking_id: BookingId,
-    /// How many miles to spend (1 mile = 1 cent), above 0 and at most the unexpired balance.
+    /// How many miles to spend (1 mile = 1 cent), 1 to [`MAX_MILES`](super::MAX_MILES) and at
+    /// most the unexpired balance.
     pub miles: u64,
     /// When the miles are spent; lots expired by then cannot be spent.
     pub at: DateTime<Utc>,
@@ -33,7 +34,7 @@ pub(super) fn decide_redeem(
     if !state.is_open() {
         return Err(LoyaltyError::NotOpen);
     }
-    if cmd.miles == 0 {
+    if cmd.miles == 0 || cmd.miles > super::MAX_MILES {
         return Err(LoyaltyError::InvalidMiles);
     }
     if let Some(redemption) = state.redemption(cmd.booking_id) {

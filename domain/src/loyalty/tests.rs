@@ -495,10 +495,50 @@ fn award_fails_when_the_account_is_not_open() {
     assert_eq!(LoyaltyError::NotOpen.code(), "not_found");
 }
 
+/// Regression (issue 12, item C): two maximal awards made a balance of
+/// 18,446,744,073,709,551,614. An award is bounded, and so is the balance it leads to; past
+/// either is a refusal with a stable code, never a wrap or a saturation.
 #[test]
 fn award_fails_when_the_balance_would_overflow() {
     given::<LoyaltyAccount>([opened(), awarded(1, u64::MAX - 5, 3)])
         .when(award(2, Accrual::Miles(10), 4))
+        .then_err(LoyaltyError::BalanceLimitExceeded {
+            balance: u64::MAX - 5,
+            limit: MAX_BALANCE,
+        });
+    given::<LoyaltyAccount>([opened(), awarded(1, MAX_BALANCE - 5, 3)])
+        .when(award(2, Accrual::Miles(6), 4))
+        .then_err(LoyaltyError::BalanceLimitExceeded {
+            balance: MAX_BALANCE - 5,
+            limit: MAX_BALANCE,
+        });
+    given::<LoyaltyAccount>([opened(), awarded(1, MAX_BALANCE - 5, 3)])
+        .when(award(2, Accrual::Miles(5), 4))
+        .outcome()
+        .expect("up to the limit is accepted");
+    assert_eq!(
+        LoyaltyError::BalanceLimitExceeded {
+            balance: 0,
+            limit: MAX_BALANCE
+        }
+        .code(),
+        "balance_limit_exceeded"
+    );
+}
+
+#[test]
+fn an_award_or_a_redemption_beyond_the_bound_is_invalid() {
+    for miles in [MAX_MILES + 1, u64::MAX / 2 + 1, u64::MAX] {
+        given::<LoyaltyAccount>([opened()])
+            .when(award(1, Accrual::Miles(miles), 3))
+            .then_err(LoyaltyError::InvalidMiles);
+    }
+    given::<LoyaltyAccount>([opened()])
+        .when(award(1, Accrual::Miles(MAX_MILES), 3))
+        .outcome()
+        .expect("the bound itself is accepted");
+    given::<LoyaltyAccount>([opened(), awarded(1, MAX_MILES, 3)])
+        .when(redeem(2, MAX_MILES + 1, 4))
         .then_err(LoyaltyError::InvalidMiles);
 }
 

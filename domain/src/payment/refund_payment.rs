@@ -44,10 +44,11 @@ pub(super) fn decide(
     if amount.amount <= 0 {
         return Ok(vec![]);
     }
-    let refunded_total = Money {
-        amount: s.refunded.amount.saturating_add(amount.amount),
-        ..s.refunded
-    };
+    // At most what was captured, so it fits; checked all the same (a refusal, never a wrap).
+    let refunded_total = s
+        .refunded
+        .checked_add(amount)
+        .map_err(|_| PaymentError::RefundExceedsCaptured { remaining })?;
     Ok(vec![PaymentEvent::PaymentRefunded {
         amount,
         refunded_total,

@@ -54,7 +54,7 @@ pub use state::{
     StepAttempt, StepOutcome, UndoAction, UndoRecord, UndoStatus,
 };
 pub use steps::{CancellationStep, Compensation, ForwardStep};
-pub use timeline::{TimelineEntry, TimelineKind};
+pub use timeline::{TimelineEntry, TimelineKind, by_saga_step};
 
 /// How long reserved seats are held unless committed (defined by the inventory).
 pub use crate::inventory::SEAT_HOLD;

@@ -182,6 +182,16 @@ impl CancellationStep {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// The forward step whose effect this unwinds.
+    pub fn undoes(self) -> ForwardStep {
+        match self {
+            CancellationStep::ReleaseSeats => ForwardStep::ReserveSeats,
+            CancellationStep::RefundPayment => ForwardStep::CapturePayment,
+            CancellationStep::RevokeMiles => ForwardStep::AwardMiles,
+            CancellationStep::RestoreMiles => ForwardStep::RedeemMiles,
+        }
+    }
 }
 
 impl fmt::Display for CancellationStep {

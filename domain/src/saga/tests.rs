@@ -1652,6 +1652,58 @@ fn the_timeline_tells_each_step_with_its_outcome_and_time() {
     assert_eq!(json["kind"], "step_failed");
 }
 
+/// Regression (issue 12, item 4): the booking view's timeline named `saga`, `commit_seats`,
+/// `capture_payment` and outcomes as steps; grouped by saga step, only the five steps remain, and
+/// sub-actions and compensations sit in the step they belong to.
+#[test]
+fn the_timeline_groups_sub_actions_and_compensations_under_the_five_saga_steps() {
+    let names = |sim: &Sim| -> Vec<(SagaStep, Vec<String>)> {
+        by_saga_step(sim.saga.timeline())
+            .into_iter()
+            .map(|(step, entries)| (step, entries.iter().map(|e| e.name.clone()).collect()))
+            .collect()
+    };
+    let mut confirmed = Sim::start(500);
+    confirmed.drive_ok();
+    let grouped = names(&confirmed);
+    assert_eq!(
+        grouped.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        SagaStep::ALL
+    );
+    let confirm = &grouped[4].1;
+    assert!(confirm.contains(&"commit_seats".to_owned()), "{confirm:?}");
+    assert!(
+        confirm.contains(&"capture_payment".to_owned()),
+        "{confirm:?}"
+    );
+
+    let mut failed = Sim::start(0);
+    failed.drive(|a| match a {
+        SagaAction::Run {
+            step: ForwardStep::AwardMiles,
+            ..
+        } => Some(("loyalty_down", false)),
+        _ => None,
+    });
+    let grouped = names(&failed);
+    assert_eq!(
+        grouped.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [
+            SagaStep::ReserveSeats,
+            SagaStep::AuthorizePayment,
+            SagaStep::AwardMiles
+        ]
+    );
+    assert_eq!(
+        grouped[0].1.last().map(String::as_str),
+        Some("release_seats")
+    );
+    assert_eq!(
+        grouped[1].1.last().map(String::as_str),
+        Some("void_payment")
+    );
+}
+
 #[test]
 fn statuses_and_outcomes_have_stable_names() {
     let all = [

@@ -1,5 +1,7 @@
 //! The saga's history in words, for `GET /admin/sagas/{id}`: one entry per event, oldest first.
 
+use super::steps::{CancellationStep, Compensation, ForwardStep};
+use crate::booking::SagaStep;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -111,4 +113,52 @@ impl TimelineEntry {
             ..self
         }
     }
+
+    /// The saga step (one of DOMAIN.md's five) this entry is about: a forward action's own step
+    /// (`commit_seats` and `capture_payment` are part of `confirm_booking`), or the step a
+    /// compensation or cancellation step undoes. `None` for the saga as a whole (its start, its
+    /// outcome, its end).
+    pub fn saga_step(&self) -> Option<SagaStep> {
+        use TimelineKind as K;
+        let forward = match self.kind {
+            K::StepStarted
+            | K::StepSucceeded
+            | K::StepFailed
+            | K::TimedOut
+            | K::RetryScheduled
+            | K::CompensationStarted => ForwardStep::parse(&self.name),
+            K::Compensated | K::CompensationFailed => {
+                Compensation::parse(&self.name).map(Compensation::undoes)
+            }
+            K::CancellationStepSucceeded | K::CancellationStepFailed => {
+                CancellationStep::parse(&self.name).map(CancellationStep::undoes)
+            }
+            // A compensation and a cancellation step of the same name undo the same step.
+            K::Parked => Compensation::parse(&self.name)
+                .map(Compensation::undoes)
+                .or_else(|| CancellationStep::parse(&self.name).map(CancellationStep::undoes)),
+            K::SagaStarted
+            | K::ParkedRetried
+            | K::CancellationStarted
+            | K::OutcomeReached
+            | K::Ended => None,
+        };
+        forward.map(ForwardStep::saga_step)
+    }
+}
+
+/// A timeline grouped by saga step: each step the saga touched, in the order it first appears,
+/// with its entries in order. Entries about the saga as a whole are left out.
+pub fn by_saga_step(timeline: &[TimelineEntry]) -> Vec<(SagaStep, Vec<&TimelineEntry>)> {
+    let mut steps: Vec<(SagaStep, Vec<&TimelineEntry>)> = Vec::new();
+    for entry in timeline {
+        let Some(step) = entry.saga_step() else {
+            continue;
+        };
+        match steps.iter_mut().find(|(s, _)| *s == step) {
+            Some((_, entries)) => entries.push(entry),
+            None => steps.push((step, vec![entry])),
+        }
+    }
+    steps
 }

@@ -510,3 +510,97 @@ async fn a_redemption_beyond_the_balance_fails_the_booking_and_releases_the_seat
             .unwrap();
     assert_eq!(payments, 0, "the payment step was never reached");
 }
+
+/// Regression (issue 12, item 4): `saga[].step` also carried `saga`, `commit_seats`,
+/// `capture_payment` and `confirmed`; the public list is DOMAIN.md's five steps, with sub-actions
+/// and compensations inside their step's entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_booking_timeline_names_only_the_five_saga_steps() {
+    const STEPS: [&str; 5] = [
+        "reserve_seats",
+        "redeem_miles",
+        "authorize_payment",
+        "award_miles",
+        "confirm_booking",
+    ];
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let confirmed = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
+    let failed = app
+        .book(&ada, &flight, "economy", 1, "4000000000000002")
+        .await;
+    for (id, status) in [(&confirmed, "confirmed"), (&failed, "failed")] {
+        let b = settle(&app, &ada, id).await;
+        assert_eq!(b["status"], status, "{b}");
+        let saga = b["saga"].as_array().unwrap();
+        assert!(!saga.is_empty(), "{b}");
+        for entry in saga {
+            let step = entry["step"].as_str().unwrap();
+            assert!(STEPS.contains(&step), "{step} is not a saga step: {b}");
+            assert!(!entry["actions"].as_array().unwrap().is_empty(), "{entry}");
+        }
+    }
+    let b = app
+        .get(&format!("/api/v1/bookings/{confirmed}"), Some(&ada))
+        .await
+        .body;
+    let confirm = b["saga"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "confirm_booking")
+        .expect("a confirm_booking entry");
+    assert_eq!(confirm["outcome"], "step_succeeded", "{confirm}");
+    let actions: Vec<&str> = confirm["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    for sub in ["commit_seats", "capture_payment", "confirm_booking"] {
+        assert!(actions.contains(&sub), "{sub} missing from {actions:?}");
+    }
+}
+
+/// Regression (issue 12, item 3): cancel ignored `If-Match`, so a stale version cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_with_a_stale_if_match_is_a_version_conflict() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let flight = app.schedule_flight(&staff).await;
+    let ada = app.customer("ada@example.com").await;
+    let id = app.book(&ada, &flight, "economy", 1, OK_CARD).await;
+    let b = settle(&app, &ada, &id).await;
+    assert_eq!(b["status"], "confirmed", "{b}");
+    let version = b["version"].as_u64().unwrap();
+    let events = app.event_count().await;
+    let path = format!("/api/v1/bookings/{id}/cancel");
+    let stale = format!("\"{}\"", version - 1);
+    let r = app
+        .request("POST", &path, Some(&ada), &[("if-match", &stale)], None)
+        .await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (409, Some("version_conflict")),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(app.event_count().await, events, "nothing recorded");
+    let current = format!("\"{version}\"");
+    let r = app
+        .request("POST", &path, Some(&ada), &[("if-match", &current)], None)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    let openapi = app.get("/api/v1/openapi.json", None).await.body;
+    let params = &openapi["paths"]["/api/v1/bookings/{booking_id}/cancel"]["post"]["parameters"];
+    assert!(
+        params
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "If-Match" && p["in"] == "header"),
+        "{params}"
+    );
+}

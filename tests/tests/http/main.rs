@@ -3,6 +3,7 @@
 
 mod edge;
 mod faults;
+mod idempotency;
 mod openapi;
 mod payments_loyalty;
 mod queries;

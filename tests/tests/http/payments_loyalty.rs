@@ -514,3 +514,107 @@ async fn a_customer_sees_their_balance_tier_history_and_the_tiers() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The status, code and field of a problem answer.
+fn refusal(r: &skyfly_tests::app::Reply) -> (u16, Option<&str>, Option<&str>) {
+    (
+        r.status.as_u16(),
+        r.body["code"].as_str(),
+        r.body["errors"][0]["field"].as_str(),
+    )
+}
+
+/// Regression (issue 12, item C): two maximal staff awards made a balance of
+/// 18,446,744,073,709,551,614. Every amount a client gives is bounded at the edge, refused with
+/// 422 naming the field: miles, money amounts, seat counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_amount_a_client_gives_is_bounded() {
+    let app = TestApp::new().await;
+    let staff = app.staff().await;
+    let customer = app.customer("bounds@example.com").await;
+    let account = app.loyalty_account(&customer).await;
+    let award = format!("/api/v1/loyalty/{account}/award");
+    let miles = |b: u32, miles: u64| {
+        format!(r#"{{"booking_id":"0193b1c2-0000-7000-8000-000000000{b:03}","miles":{miles}}}"#)
+    };
+    for (b, too_many) in [
+        (1, 9_223_372_036_854_775_807_u64),
+        (2, u64::MAX),
+        (3, 10_000_001),
+    ] {
+        let r = app.post(&award, Some(&staff), &miles(b, too_many)).await;
+        assert_eq!(
+            refusal(&r),
+            (422, Some("invalid_miles"), Some("miles")),
+            "{too_many}: {:?}",
+            r.body
+        );
+    }
+    let r = app.post(&award, Some(&staff), &miles(4, 10_000_000)).await;
+    assert_eq!(r.body["balance"], 10_000_000, "{:?}", r.body);
+    let redeem = format!("/api/v1/loyalty/{account}/redeem");
+    let r = app.post(&redeem, Some(&staff), &miles(5, 10_000_001)).await;
+    assert_eq!(refusal(&r), (422, Some("invalid_miles"), Some("miles")));
+
+    // Money: every amount goes through one bound.
+    let r = app
+        .post(
+            "/api/v1/payments/intent",
+            Some(&staff),
+            r#"{"booking_id":"0193b1c2-0000-7000-8000-00000000000a","amount":{"amount":9000000000000000000,"currency":"USD"}}"#,
+        )
+        .await;
+    assert_eq!(
+        refusal(&r),
+        (422, Some("amount_out_of_range"), Some("amount.amount"))
+    );
+    let flight = |capacity: u32, fare: i64| {
+        format!(
+            r#"{{"flight_number":"SF200","origin":"DFW","destination":"ORD",
+                "departure":"2026-12-01T14:00:00Z","arrival":"2026-12-01T16:30:00Z",
+                "cabins":{{"economy":{{"capacity":{capacity},"fare":{{"amount":{fare},"currency":"USD"}}}}}}}}"#
+        )
+    };
+    let r = app
+        .post("/api/v1/flights", Some(&staff), &flight(10, i64::MAX))
+        .await;
+    assert_eq!(
+        refusal(&r),
+        (
+            422,
+            Some("amount_out_of_range"),
+            Some("cabins.economy.fare.amount")
+        )
+    );
+    let r = app
+        .post(
+            "/api/v1/flights",
+            Some(&staff),
+            &flight(4_000_000_000, 19_900),
+        )
+        .await;
+    assert_eq!(
+        refusal(&r),
+        (422, Some("invalid_capacity"), Some("capacity"))
+    );
+
+    // A booking's redeemed miles.
+    let id = app.schedule_flight(&staff).await;
+    let r = app
+        .post(
+            "/api/v1/bookings",
+            Some(&customer),
+            &skyfly_tests::app::booking_body(
+                &id,
+                "economy",
+                1,
+                "4242424242424242",
+                18_446_744_073_709_551_615,
+            ),
+        )
+        .await;
+    assert_eq!(
+        refusal(&r),
+        (422, Some("invalid_miles"), Some("redeem_miles"))
+    );
+}

@@ -181,3 +181,29 @@ async fn the_server_listens_and_answers() {
     child.kill().expect("stop the server");
     let _ = child.wait();
 }
+
+/// Item 5 of issue 12: the idempotency keys' time to live is a setting, checked before anything
+/// starts.
+#[test]
+fn a_bad_idempotency_ttl_is_refused_naming_the_setting() {
+    for (flag, env) in [(Some("0"), None), (None, Some("a day"))] {
+        let mut command = Command::new(skyfly_bin());
+        command
+            .arg("serve")
+            .env("DATABASE_URL", "postgres://127.0.0.1:1/never")
+            .env("NATS_URL", "");
+        if let Some(v) = flag {
+            command.args(["--idempotency-ttl", v]);
+        }
+        if let Some(v) = env {
+            command.env("SKYFLY_IDEMPOTENCY_TTL", v);
+        }
+        let out = command.output().expect("run skyfly");
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("--idempotency-ttl"),
+            "the error names the setting: {}",
+            text(&out)
+        );
+    }
+}

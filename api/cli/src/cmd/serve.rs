@@ -26,6 +26,11 @@ pub struct Serve {
     /// This process's id as a saga worker (its claims on sagas name it); random if unset.
     #[arg(long, env = "SKYFLY_WORKER_ID")]
     worker_id: Option<uuid::Uuid>,
+    /// How long an `Idempotency-Key` and its answer are kept: seconds, or a whole number with
+    /// `s`, `m`, `h` or `d` (`24h`).
+    #[arg(long, env = "SKYFLY_IDEMPOTENCY_TTL", default_value = "24h",
+        value_parser = skyfly_api::idempotency::parse_ttl)]
+    idempotency_ttl: std::time::Duration,
 }
 
 /// Runs the subcommand until Ctrl-C or SIGTERM.
@@ -61,7 +66,8 @@ pub async fn run(settings: &Settings, serve: Serve) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "SkyFly listening");
     println!("SkyFly is listening on http://{addr}  (docs: http://{addr}/docs)");
-    let state = skyfly_api::AppState::new(&engine, Some(metrics));
+    let state = skyfly_api::AppState::new(&engine, Some(metrics))
+        .with_idempotency_ttl(serve.idempotency_ttl);
     axum::serve(listener, skyfly_api::router(state))
         .with_graceful_shutdown(shutdown())
         .await?;
