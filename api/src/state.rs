@@ -38,6 +38,8 @@ pub struct AppState {
     pub nats: Option<skyfly_infra::nats::Nats>,
     /// The event relay to JetStream (runs in worker processes).
     pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
+    /// The process is going down: live streams end when it is triggered.
+    pub shutdown: skyfly_engine::Shutdown,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             metrics,
             nats: engine.nats.clone(),
             relay: engine.relay.clone(),
+            shutdown: engine.shutdown.clone(),
             app,
         }
     }
