@@ -40,6 +40,8 @@ pub struct AppState {
     pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
     /// `Idempotency-Key` settings: how long keys are kept, how many requests hold one at once.
     pub idempotency: crate::idempotency::IdempotencyKeys,
+    /// The process is going down: live streams end when it is triggered.
+    pub shutdown: skyfly_engine::Shutdown,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
                 crate::idempotency::DEFAULT_TTL,
                 engine.pool.options().get_max_connections(),
             ),
+            shutdown: engine.shutdown.clone(),
             app,
         }
     }

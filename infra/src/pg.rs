@@ -1,5 +1,9 @@
-//! PostgreSQL: connecting (creating the database if missing), embedded migrations, and the event
-//! store.
+//! PostgreSQL: connecting (creating the database if missing, or requiring it: [`connect`]),
+//! embedded migrations, and the event store.
+
+mod connect;
+
+pub use connect::{Connect, ConnectError, Schema, check_url, connect};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -9,10 +13,8 @@ use skyfly_domain::store::{
     AppendOutcome, Appended, Backlog, EventStore, ExpectedVersion, LogFilter, StoreError,
     StreamAppend,
 };
-use sqlx::migrate::MigrateDatabase;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use sqlx::{ConnectOptions, Row};
-use std::str::FromStr;
+use sqlx::Row;
+use sqlx::postgres::{PgListener, PgPool};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -24,26 +26,10 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The NOTIFY channel that wakes subscribers in every process.
 pub const EVENTS_CHANNEL: &str = "skyfly_events";
 
-/// Connects to `url`, creating the database if it does not exist, and applies the migrations.
-pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
-    if !sqlx::Postgres::database_exists(url).await? {
-        // Two processes may race to create it; losing that race is fine.
-        if let Err(e) = sqlx::Postgres::create_database(url).await
-            && !sqlx::Postgres::database_exists(url).await.unwrap_or(false)
-        {
-            return Err(e);
-        }
-    }
-    let options = PgConnectOptions::from_str(url)?
-        .application_name("skyfly")
-        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+/// Connects to `url`, creating the database if it does not exist, and applies the migrations
+/// (trying once; [`connect`] says how to wait, or to require the schema instead).
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> Result<PgPool, ConnectError> {
+    connect(url, Connect::migrate(max_connections)).await
 }
 
 /// Which of `streams` exist (have at least one event). One query for many streams, for bulk

@@ -54,6 +54,32 @@ pub fn skyfly(database_url: &str, args: &[&str]) -> Output {
         .expect("run skyfly")
 }
 
+/// `skyfly <args>` as [`skyfly`] runs it, with `env` on top (`RUST_LOG`, …), awaited for
+/// `deadline` at most: a command that has not exited by then is killed and fails the test.
+pub async fn skyfly_within(
+    database_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    deadline: std::time::Duration,
+) -> Output {
+    let child = tokio::process::Command::new(skyfly_bin())
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("NATS_URL", "")
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run skyfly");
+    tokio::time::timeout(deadline, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("skyfly {args:?} did not exit within {deadline:?}"))
+        .expect("wait for skyfly")
+}
+
 /// A running `skyfly serve` on an ephemeral port.
 pub struct Server {
     pub child: std::process::Child,

@@ -5,6 +5,7 @@
 mod cmd;
 mod progress;
 mod settings;
+mod signal;
 
 use clap::{Parser, Subcommand};
 use settings::Settings;
@@ -34,7 +35,8 @@ enum Command {
         #[command(subcommand)]
         command: cmd::staff::StaffCommand,
     },
-    /// The event log, as JSON lines (one envelope per line) for auditors' tools.
+    /// The event log, as JSON lines (one envelope per line) for auditors' tools. Read-only: the
+    /// database must exist and be migrated (nothing is created).
     Events {
         #[command(subcommand)]
         command: cmd::events::EventsCommand,
@@ -61,12 +63,23 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Settings first, before anything slow: a bad one is a usage error (status 2) naming it.
+    if let Err(message) = cli.settings.check() {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit();
+    }
     // A scenario run prints its own report; the engine's logs would drown it (RUST_LOG still wins).
     let default_filter = match cli.command {
         Command::Scenario { .. } | Command::Bench { .. } => "error",
         _ => "info,sqlx=warn",
     };
+    // Logs go to stderr, whatever the command: stdout is the command's data (`events export >
+    // log.jsonl`), and a log line must never land in it.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
         )

@@ -7,6 +7,8 @@
 //! envelope as `GET /api/v1/admin/events`). The feed is live only (no replay: the log is read
 //! through `/admin/events` or JetStream); with NATS down it stays open and resumes when NATS
 //! comes back, as the relay catches up.
+//! When the process goes down ([`skyfly_engine::Shutdown`]) every stream ends, so that a graceful
+//! shutdown is not held open by its clients.
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -33,6 +35,7 @@ pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Res
         .live()
         .await
         .map_err(|e| ApiError::unavailable(format!("live stream: {e}")))?;
+    let going_down = state.shutdown.triggered();
     let visible = Visibility::new(state, caller);
     // A comment when nothing was sent for a while, so that proxies keep the connection open.
     let quiet_until = tokio::time::Instant::now() + KEEP_ALIVE;
@@ -56,7 +59,7 @@ pub async fn stream(State(state): State<AppState>, caller: Caller) -> Result<Res
             }
         },
     );
-    Ok(Sse::new(events).into_response())
+    Ok(Sse::new(events.take_until(going_down)).into_response())
 }
 
 /// How long the stream may stay silent before a keep-alive comment.

@@ -149,6 +149,8 @@ impl ProcessManager {
 
     /// Runs until stopped: follows the log (a safety net that finds sagas and seat holds however
     /// they were recorded) and drives what is due, sleeping until the next wake-up or a nudge.
+    /// Once stopped it takes no more work and returns when the drives in flight have finished
+    /// (their claims renewed meanwhile), so that awaiting it drains the worker.
     pub async fn run(self: Arc<Self>) {
         let follower = Arc::clone(&self);
         let follow = tokio::spawn(async move { follower.follow().await });
@@ -167,6 +169,9 @@ impl ProcessManager {
             }
         }
         follow.abort();
+        // Every slot back: no drive is in flight any more.
+        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
+        let _ = slots.acquire_many(all).await;
         renew.abort();
     }
 

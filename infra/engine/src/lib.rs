@@ -1,10 +1,12 @@
 //! # skyfly-engine
 //!
 //! **Owns** the one place where SkyFly is wired: [`Engine::build`] connects to PostgreSQL
-//! (creating and migrating the database), loads the reference data, picks the event, process and
+//! (creating and migrating the database, or, for a read-only engine, requiring both and writing
+//! nothing), loads the reference data, picks the event, process and
 //! credential stores (PostgreSQL, or the in-memory ones a test or scenario asks for), and builds
 //! the command bus, the application (use cases), the process manager, the projectors and the NATS
-//! relay. [`Engine::start`] starts the background work of a process's role. The demo loader
+//! relay. [`Engine::start`] starts the background work of a process's role, and [`Running::stop`]
+//! drains it within a deadline when the process goes down ([`Shutdown`]). The demo loader
 //! ([`demo`]) fills a fresh engine through the use cases.
 //!
 //! **Must not depend on** `skyfly-api` or any other adapter that uses the engine (HTTP, CLI,
@@ -19,9 +21,11 @@
 pub mod demo;
 mod read_models;
 mod settings;
+mod shutdown;
 
 pub use read_models::{ProjectorSet, read_models};
 pub use settings::{ProcessRole, Settings, Stores};
+pub use shutdown::{Running, Shutdown};
 
 use skyfly_commands::{Application, CommandBus, ProcessManager};
 use skyfly_domain::clock::Clock;
@@ -36,7 +40,10 @@ use std::sync::Arc;
 /// Why the engine could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// PostgreSQL refused or failed (connecting, migrating, reading reference data).
+    /// PostgreSQL could not be connected to, or its database or schema is missing.
+    #[error(transparent)]
+    Connect(#[from] skyfly_infra::pg::ConnectError),
+    /// PostgreSQL refused or failed (reading reference data).
     #[error("PostgreSQL: {0}")]
     Database(#[from] sqlx::Error),
     /// NATS could not be reached or configured.
@@ -60,6 +67,8 @@ pub struct Engine {
     pub relay: Option<Arc<skyfly_infra::nats::Relay>>,
     /// The secret access tokens are signed with (configured, or generated once and stored).
     pub jwt_secret: String,
+    /// Tells long-lived work (live streams, the HTTP server) that the process is going down.
+    pub shutdown: Shutdown,
 }
 
 impl std::fmt::Debug for Engine {
@@ -74,15 +83,25 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Connects (creating the database if missing), migrates, loads airports, and wires
-    /// everything. Starts nothing: see [`Engine::start`].
+    /// everything; a read-only engine ([`Settings::read_only`]) requires the database and its
+    /// schema and writes nothing. Starts nothing: see [`Engine::start`].
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
-        let pool =
-            skyfly_infra::pg::connect_and_migrate(&settings.database_url, settings.max_connections)
-                .await?;
-        let airports = load_airports(&pool).await?;
+        let writes = !settings.read_only;
+        let schema = if writes {
+            skyfly_infra::pg::Schema::Migrate
+        } else {
+            skyfly_infra::pg::Schema::Require
+        };
+        let connect = skyfly_infra::pg::Connect {
+            max_connections: settings.max_connections,
+            schema,
+            wait: settings.connect_wait,
+        };
+        let pool = skyfly_infra::pg::connect(&settings.database_url, connect).await?;
+        let airports = load_airports(&pool, writes).await?;
         let jwt_secret = match settings.jwt_secret {
             Some(s) if !s.is_empty() => s,
-            _ => stored_setting(&pool, "jwt_secret", &generate_secret()).await?,
+            _ => stored_setting(&pool, "jwt_secret", &generate_secret(), writes).await?,
         };
         let stores = settings.stores;
         let store: Arc<dyn EventStore> = stores
@@ -115,7 +134,7 @@ impl Engine {
                 ))
             })
             .collect::<Vec<_>>();
-        for projection in read_models() {
+        for projection in read_models().into_iter().filter(|_| writes) {
             if skyfly_projections::runtime::install(&pool, projection.as_ref()).await? {
                 tracing::warn!(
                     projection = projection.name(),
@@ -123,8 +142,9 @@ impl Engine {
                 );
             }
         }
+        // The relay records where it is (and is run by workers only): a read-only engine has none.
         let nats = match settings.nats_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => {
+            Some(url) if writes && !url.is_empty() => {
                 let subjects = match &settings.nats_prefix {
                     Some(p) => skyfly_infra::nats::Subjects::new(p)?,
                     None => skyfly_infra::nats::Subjects::default(),
@@ -136,7 +156,7 @@ impl Engine {
         let relay = match &nats {
             Some(n) => Some(Arc::new(skyfly_infra::nats::Relay::new(
                 n.clone(),
-                stored_setting(&pool, "log_id", &uuid::Uuid::now_v7().to_string()).await?,
+                stored_setting(&pool, "log_id", &uuid::Uuid::now_v7().to_string(), writes).await?,
                 pool.clone(),
                 Arc::clone(bus.store()),
             ))),
@@ -161,6 +181,7 @@ impl Engine {
             nats,
             relay,
             jwt_secret,
+            shutdown: Shutdown::default(),
         })
     }
 
@@ -182,18 +203,21 @@ impl Engine {
     /// Starts the background work of `role`: the process manager (which first resumes every saga
     /// in flight and fires deadlines that came due while down) and the relay for workers, one
     /// projector per read model for projectors. Only servers run them; CLI commands do not.
-    pub fn start(&self, role: ProcessRole) {
+    /// Dropping the returned [`Running`] leaves them running; [`Running::stop`] drains them.
+    pub fn start(&self, role: ProcessRole) -> Running {
+        let mut running = Running::new(Arc::clone(&self.app.process));
         if role.works() {
-            tokio::spawn(Arc::clone(&self.app.process).run());
+            running.process(tokio::spawn(Arc::clone(&self.app.process).run()));
             if let Some(relay) = &self.relay {
-                tokio::spawn(Arc::clone(relay).run());
+                running.other(tokio::spawn(Arc::clone(relay).run()));
             }
         }
         if role.projects() {
             for projector in &self.projectors {
-                tokio::spawn(Arc::clone(projector).run());
+                running.other(tokio::spawn(Arc::clone(projector).run()));
             }
         }
+        running
     }
 
     /// Stops the process manager (at its next turn).
@@ -202,10 +226,16 @@ impl Engine {
     }
 }
 
-/// Airport reference data is always present: upserted from the embedded list on every start.
-async fn load_airports(pool: &PgPool) -> Result<BTreeMap<Iata, Airport>, sqlx::Error> {
+/// Airport reference data is always present: upserted from the embedded list on every start
+/// that `writes`.
+async fn load_airports(
+    pool: &PgPool,
+    writes: bool,
+) -> Result<BTreeMap<Iata, Airport>, sqlx::Error> {
     let airports = skyfly_fixtures::airports::airports();
-    skyfly_projections::places::upsert(pool, &airports).await?;
+    if writes {
+        skyfly_projections::places::upsert(pool, &airports).await?;
+    }
     Ok(airports.into_iter().map(|a| (a.code, a)).collect())
 }
 
@@ -218,15 +248,24 @@ fn generate_secret() -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
 }
 
-/// A setting stored on first start (`first` if there is none yet) and the same ever after.
-async fn stored_setting(pool: &PgPool, key: &str, first: &str) -> Result<String, sqlx::Error> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+/// A setting stored on first start (`first` if there is none yet) and the same ever after; an
+/// engine that does not write reads it, or uses `first` without storing it.
+async fn stored_setting(
+    pool: &PgPool,
+    key: &str,
+    first: &str,
+    writes: bool,
+) -> Result<String, sqlx::Error> {
+    if writes {
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(key)
+            .bind(first)
+            .execute(pool)
+            .await?;
+    }
+    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(key)
-        .bind(first)
-        .execute(pool)
+        .fetch_optional(pool)
         .await?;
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_one(pool)
-        .await
+    Ok(stored.unwrap_or_else(|| first.to_owned()))
 }

@@ -10,8 +10,15 @@ use std::sync::Arc;
 /// Everything the engine is built from. Adapters fill it from their own configuration (the CLI's
 /// flags and environment, a test's needs).
 pub struct Settings {
-    /// PostgreSQL; the database is created if missing.
+    /// PostgreSQL; the database is created and migrated if missing, unless `read_only`.
     pub database_url: String,
+    /// A read-only engine (exports, status): the database must exist and be migrated, and
+    /// building it writes nothing (no database, migration, reference data, stored setting,
+    /// read-model table or NATS relay is created).
+    pub read_only: bool,
+    /// How long, in all, to keep retrying while PostgreSQL turns connections away (starting
+    /// up, too many clients); zero: try once.
+    pub connect_wait: std::time::Duration,
     /// Secret for signing access tokens; generated and stored on first start if unset.
     pub jwt_secret: Option<String>,
     /// NATS with JetStream; `None` or empty: run without NATS.
@@ -36,6 +43,8 @@ impl Settings {
     pub fn new(database_url: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             database_url: database_url.to_owned(),
+            read_only: false,
+            connect_wait: std::time::Duration::ZERO,
             jwt_secret: None,
             nats_url: None,
             nats_prefix: None,
@@ -60,6 +69,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("nats_url", &self.nats_url)
             .field("max_connections", &self.max_connections)
+            .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
 }

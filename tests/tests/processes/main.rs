@@ -5,5 +5,6 @@
 mod binary;
 mod crash_recovery;
 mod nats;
+mod operability;
 mod projector_crash;
 mod scale_out;

@@ -4,7 +4,11 @@ use crate::Settings;
 
 /// Runs the subcommand.
 pub async fn run(settings: &Settings) -> anyhow::Result<()> {
-    skyfly_infra::pg::connect_and_migrate(&settings.database_url, 2).await?;
+    let connect = skyfly_infra::pg::Connect {
+        wait: std::time::Duration::from_secs(settings.db_wait_secs),
+        ..skyfly_infra::pg::Connect::migrate(2)
+    };
+    skyfly_infra::pg::connect(&settings.database_url, connect).await?;
     println!("database is migrated");
     Ok(())
 }

@@ -16,13 +16,16 @@ pub enum ProjectionsCommand {
         #[arg(long, conflicts_with = "name")]
         all: bool,
     },
-    /// Position and lag of every read model.
+    /// Position and lag of every read model (read-only: the database must exist and be migrated).
     Status,
 }
 
 /// Runs the subcommand.
 pub async fn run(settings: &Settings, command: ProjectionsCommand) -> anyhow::Result<()> {
-    let engine = settings.engine(None).await?;
+    let engine = match command {
+        ProjectionsCommand::Status => settings.read_only_engine().await?,
+        ProjectionsCommand::Rebuild { .. } => settings.engine(None).await?,
+    };
     let app = &engine.app;
     match command {
         ProjectionsCommand::Status => {

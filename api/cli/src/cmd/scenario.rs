@@ -8,7 +8,8 @@ use skyfly_scenarios::StoreKind;
 #[derive(Debug, Subcommand)]
 pub enum ScenarioCommand {
     /// Run scenario files, or every `*.toml` of directories; each in a scratch database on the
-    /// PostgreSQL server of DATABASE_URL (created and dropped). Exits non-zero if one fails.
+    /// PostgreSQL server of DATABASE_URL (created, and dropped however the run ends: passed,
+    /// failed, panicked or interrupted). Exits non-zero if one fails.
     Run {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
@@ -21,7 +22,8 @@ pub enum ScenarioCommand {
     },
 }
 
-/// Runs the subcommand; exits with status 1 if a scenario failed.
+/// Runs the subcommand; exits with status 1 if a scenario failed, 130 if interrupted (Ctrl-C,
+/// SIGTERM). Every scratch database is dropped, whichever way it ends.
 pub async fn run(settings: &Settings, command: ScenarioCommand) -> anyhow::Result<()> {
     let ScenarioCommand::Run { paths, store, jobs } = command;
     let stores = match store.as_str() {
@@ -29,10 +31,20 @@ pub async fn run(settings: &Settings, command: ScenarioCommand) -> anyhow::Resul
         "postgres" => vec![StoreKind::Postgres],
         _ => vec![StoreKind::Memory, StoreKind::Postgres],
     };
-    let all_passed =
-        skyfly_scenarios::run_and_print(&paths, &stores, &settings.database_url, jobs).await?;
-    if !all_passed {
-        std::process::exit(1);
+    // Interrupted, the runs are dropped, and each drops its scratch database as it goes.
+    let interrupted = crate::signal::terminated();
+    let outcome = tokio::select! {
+        passed = skyfly_scenarios::run_and_print(&paths, &stores, &settings.database_url, jobs) => {
+            Some(passed?)
+        }
+        () = interrupted => None,
+    };
+    match outcome {
+        Some(true) => Ok(()),
+        Some(false) => std::process::exit(1),
+        None => {
+            eprintln!("interrupted; the scratch databases were dropped");
+            std::process::exit(130)
+        }
     }
-    Ok(())
 }
