@@ -201,6 +201,9 @@ impl From<skyfly_projections::runtime::ProjectionError> for ApiError {
         match e {
             E::Database(e) => e.into(),
             E::Store(e) => e.into(),
+            E::RebuildRunning(name) => {
+                skyfly_commands::read_models::rebuild_in_progress(&name).into()
+            }
         }
     }
 }

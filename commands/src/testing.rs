@@ -61,6 +61,10 @@ impl ReadModels for RecordedRebuilds {
         progress(0, 0);
         Ok(0)
     }
+
+    async fn start_rebuild(&self, name: &str) -> UseCaseResult<()> {
+        self.rebuild(name, &|_, _| {}).await.map(drop)
+    }
 }
 
 /// The instant every use-case test starts at: 2026-11-22 12:00 UTC.

@@ -38,9 +38,11 @@ pub mod inspect;
 pub mod loyalty;
 pub mod payments;
 pub mod places;
+pub mod rebuild;
 pub mod runtime;
 
-pub use runtime::{Projection, Projector, ProjectorStatus, rebuild};
+pub use rebuild::{RebuildClaim, RebuildState, rebuild, rebuild_states};
+pub use runtime::{Projection, Projector, ProjectorStatus};
 
 /// One page of a list query, with the cursor of the next page.
 #[derive(Debug, Clone, PartialEq)]

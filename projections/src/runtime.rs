@@ -76,11 +76,11 @@ pub struct ProjectorStatus {
     pub status: String,
 }
 
-fn lock_key(name: &str) -> String {
+pub(crate) fn lock_key(name: &str) -> String {
     format!("projection/{name}")
 }
 
-fn to_i64(v: u64) -> i64 {
+pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
@@ -190,6 +190,9 @@ pub enum ProjectionError {
     /// The event store (reading the log, its head or its backlog).
     #[error("event store: {0}")]
     Store(skyfly_domain::store::StoreError),
+    /// A rebuild of this read model runs already (in this process or another).
+    #[error("a rebuild of {0} is already running")]
+    RebuildRunning(String),
 }
 
 /// How long a projector that just applied a small batch gathers events before the next one.
@@ -274,7 +277,7 @@ impl Projector {
                     projection = self.name(),
                     "read model definition changed; rebuilding it from the log"
                 );
-                if let Err(e) = rebuild(
+                if let Err(e) = crate::rebuild::rebuild(
                     &self.pool,
                     self.store.as_ref(),
                     self.projection.as_ref(),
@@ -408,95 +411,4 @@ pub async fn caught_up(
         return Ok(None);
     }
     Ok(Some(reached(projectors, Some(head), timeout).await?))
-}
-
-/// Rebuilds `projection` from the whole log into fresh tables while the live ones keep answering,
-/// then switches atomically. `progress(done, total)` is told after each batch.
-pub async fn rebuild(
-    pool: &PgPool,
-    store: &dyn EventStore,
-    projection: &dyn Projection,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
-) -> Result<u64, ProjectionError> {
-    let name = projection.name();
-    let schema = format!("rebuild_{name}");
-    let shadow = format!("{name}__rebuild");
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(pool)
-        .await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(pool)
-        .await?;
-    for statement in projection.create(&schema) {
-        sqlx::query(&statement).execute(pool).await?;
-    }
-    sqlx::query("INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET position = 0")
-        .bind(&shadow)
-        .execute(pool)
-        .await?;
-    let total = store
-        .backlog(0)
-        .await
-        .map_err(ProjectionError::Store)?
-        .events;
-    let mut done = 0u64;
-    loop {
-        let n = apply_batch(pool, store, projection, &schema, &shadow, 5_000).await?;
-        done += n as u64;
-        progress(done, total.max(done));
-        if n < 5_000 {
-            break;
-        }
-    }
-    // The switch: under the live projector's lock, catch the shadow up to the live checkpoint's
-    // log, then swap the tables and take over the shadow's position, all in one transaction.
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(lock_key(name))
-        .execute(&mut *tx)
-        .await?;
-    let mut position: i64 =
-        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
-            .bind(&shadow)
-            .fetch_one(&mut *tx)
-            .await?;
-    loop {
-        let batch = store
-            .read_all(u64::try_from(position).unwrap_or(0), 5_000)
-            .await
-            .map_err(ProjectionError::Store)?;
-        let Some(last) = batch.last().map(|e| e.global_position) else {
-            break;
-        };
-        projection.apply_all(&mut tx, &schema, &batch).await?;
-        done += batch.len() as u64;
-        position = to_i64(last);
-    }
-    for table in projection.tables() {
-        sqlx::query(&format!("DROP TABLE IF EXISTS public.{table} CASCADE"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!("ALTER TABLE {schema}.{table} SET SCHEMA public"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO projection_checkpoints (name, position, definition) VALUES ($1, $2, $3) \
-         ON CONFLICT (name) DO UPDATE SET position = $2, definition = $3, updated_at = now()",
-    )
-    .bind(name)
-    .bind(position)
-    .bind(definition(projection))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
-        .bind(&shadow)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    progress(done, done);
-    Ok(done)
 }

@@ -259,16 +259,44 @@ pub struct ProjectionView {
     pub lag_ms: u64,
     /// `live | catching_up`
     pub status: String,
+    /// The last rebuild of this read model, if it was ever rebuilt: running (with its
+    /// progress), succeeded, or failed and why.
+    pub rebuild: Option<RebuildView>,
 }
 
-impl From<ProjectorStatus> for ProjectionView {
-    fn from(s: ProjectorStatus) -> Self {
+/// What the last rebuild of a read model came to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RebuildView {
+    /// `running | succeeded | failed`
+    pub state: String,
+    /// Events applied so far.
+    pub done: u64,
+    /// Events in the log when it started.
+    pub total: u64,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// When it ended (`null` while it runs).
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ProjectionView {
+    fn of(s: ProjectorStatus, rebuild: Option<skyfly_projections::RebuildState>) -> Self {
         Self {
             name: s.name,
             position: s.position,
             lag_events: s.lag_events,
             lag_ms: s.lag_ms,
             status: s.status,
+            rebuild: rebuild.map(|r| RebuildView {
+                state: r.state,
+                done: r.done,
+                total: r.total,
+                error: r.error,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+            }),
         }
     }
 }
@@ -280,16 +308,21 @@ pub async fn projections(
     State(state): State<AppState>,
     Staff(_caller): Staff,
 ) -> Result<Response, ApiError> {
+    let mut rebuilds = skyfly_projections::rebuild_states(&state.pool).await?;
     let mut views = Vec::new();
     for p in &state.projectors {
-        views.push(ProjectionView::from(p.status().await?));
+        let rebuild = rebuilds
+            .iter()
+            .position(|r| r.name == p.name())
+            .map(|i| rebuilds.swap_remove(i));
+        views.push(ProjectionView::of(p.status().await?, rebuild));
     }
     Ok(crate::routes::json_ok(&views))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/projections/{name}/rebuild", tag = "operations", security(("bearer" = [])),
     params(("name" = String, Path)),
-    responses((status = 202, description = "the rebuild runs in the background; queries keep answering"), (status = 404, body = Problem)))]
+    responses((status = 202, description = "the rebuild runs in the background; queries keep answering; its progress and outcome are in GET /admin/projections"), (status = 404, body = Problem), (status = 409, body = Problem, description = "a rebuild of this read model is already running (rebuild_in_progress)")))]
 /// Rebuilds a read model from the log in the background.
 pub async fn rebuild(
     State(state): State<AppState>,
@@ -298,7 +331,7 @@ pub async fn rebuild(
 ) -> Result<Response, ApiError> {
     let command = read_models::RebuildReadModel::parse(&state.app, &name)?;
     tracing::info!(projection = %name, by = %caller.user_id, "rebuild requested");
-    read_models::start_rebuild(&state.app, command);
+    read_models::start_rebuild(&state.app, command).await?;
     Ok(StatusCode::ACCEPTED.into_response())
 }
 

@@ -35,8 +35,27 @@ pub trait ReadModels: Send + Sync + 'static {
     /// Every read model's status.
     async fn statuses(&self) -> UseCaseResult<Vec<ReadModelStatus>>;
     /// Rebuilds the read model `name` from the whole log (the live one keeps answering, then an
-    /// atomic switch); returns how many events it applied.
+    /// atomic switch); returns how many events it applied. A rebuild of it already running (in
+    /// any process) is refused with [`REBUILD_IN_PROGRESS`].
     async fn rebuild(&self, name: &str, progress: Progress<'_>) -> UseCaseResult<u64>;
+    /// Claims the rebuild of `name` and runs it in the background (its outcome is in the
+    /// read models' status); refused with [`REBUILD_IN_PROGRESS`] while one runs.
+    async fn start_rebuild(&self, name: &str) -> UseCaseResult<()>;
+}
+
+/// The code of a rebuild refused because one of the same read model runs.
+pub const REBUILD_IN_PROGRESS: &str = "rebuild_in_progress";
+
+/// The refusal of a second rebuild of `name` while one runs.
+pub fn rebuild_in_progress(name: &str) -> UseCaseError {
+    UseCaseError::refused(
+        crate::RefusalKind::Conflict,
+        REBUILD_IN_PROGRESS,
+        None,
+        format!(
+            "a rebuild of {name} is already running; its progress is in GET /admin/projections"
+        ),
+    )
 }
 
 /// Rebuild a read model (staff).
@@ -73,13 +92,8 @@ pub async fn rebuild(
     app.read_models.rebuild(&command.name, progress).await
 }
 
-/// Starts rebuilding a read model in the background (the answer does not wait for it).
-pub fn start_rebuild(app: &Application, command: RebuildReadModel) {
-    let read_models = std::sync::Arc::clone(&app.read_models);
-    tokio::spawn(async move {
-        match read_models.rebuild(&command.name, &|_, _| {}).await {
-            Ok(n) => tracing::info!(projection = %command.name, events = n, "rebuilt"),
-            Err(e) => tracing::error!(projection = %command.name, error = %e, "rebuild failed"),
-        }
-    });
+/// Starts rebuilding a read model in the background (the answer does not wait for it); refused
+/// while a rebuild of it runs.
+pub async fn start_rebuild(app: &Application, command: RebuildReadModel) -> UseCaseResult<()> {
+    app.read_models.start_rebuild(&command.name).await
 }

@@ -1,10 +1,11 @@
 //! The read models the engine maintains, and the application's port to them.
 
 use async_trait::async_trait;
-use skyfly_commands::read_models::{Progress, ReadModelStatus, ReadModels};
+use skyfly_commands::read_models::{Progress, ReadModelStatus, ReadModels, rebuild_in_progress};
 use skyfly_commands::{UseCaseError, UseCaseResult};
 use skyfly_domain::store::EventStore;
-use skyfly_projections::{Projection, Projector};
+use skyfly_projections::runtime::ProjectionError;
+use skyfly_projections::{Projection, Projector, RebuildClaim};
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -64,17 +65,45 @@ impl ReadModels for ProjectorSet {
     }
 
     async fn rebuild(&self, name: &str, progress: Progress<'_>) -> UseCaseResult<u64> {
-        let projection = read_models()
-            .into_iter()
-            .find(|p| p.name() == name)
-            .ok_or(UseCaseError::NotFound("projection"))?;
-        skyfly_projections::rebuild(
-            &self.pool,
-            self.store.as_ref(),
-            projection.as_ref(),
-            progress,
-        )
-        .await
-        .map_err(failed)
+        let projection = projection(name)?;
+        RebuildClaim::acquire(&self.pool, name)
+            .await
+            .map_err(refused)?
+            .run(self.store.as_ref(), projection.as_ref(), progress)
+            .await
+            .map_err(refused)
+    }
+
+    async fn start_rebuild(&self, name: &str) -> UseCaseResult<()> {
+        let projection = projection(name)?;
+        let claim = RebuildClaim::acquire(&self.pool, name)
+            .await
+            .map_err(refused)?;
+        let store = Arc::clone(&self.store);
+        tokio::spawn(async move {
+            // What it came to is recorded with the claim (and logged there if it failed).
+            if let Ok(n) = claim
+                .run(store.as_ref(), projection.as_ref(), &|_, _| {})
+                .await
+            {
+                tracing::info!(projection = projection.name(), events = n, "rebuilt");
+            }
+        });
+        Ok(())
+    }
+}
+
+fn projection(name: &str) -> UseCaseResult<Arc<dyn Projection>> {
+    read_models()
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or(UseCaseError::NotFound("projection"))
+}
+
+/// A rebuild already running is the client's to wait for; anything else is ours.
+fn refused(e: ProjectionError) -> UseCaseError {
+    match e {
+        ProjectionError::RebuildRunning(name) => rebuild_in_progress(&name),
+        e => failed(e),
     }
 }

@@ -53,7 +53,7 @@ pub(crate) async fn rebuild_suite(
     skyfly_projections::runtime::install(pool, &projection).await?;
     let t = Instant::now();
     let rebuilt =
-        skyfly_projections::runtime::rebuild(pool, store.as_ref(), &projection, &|_, _| {}).await?;
+        skyfly_projections::rebuild(pool, store.as_ref(), &projection, &|_, _| {}).await?;
     let took = t.elapsed();
     out.figure(json!({
         "suite": "projection", "kind": "rebuild", "projection": "flight_availability",
