@@ -12,7 +12,7 @@ use crate::runtime::{Projection, ProjectionError, apply_batch, definition, lock_
 use chrono::{DateTime, Utc};
 use skyfly_domain::store::EventStore;
 use sqlx::PgPool;
-use sqlx::pool::PoolConnection;
+use sqlx::{ConnectOptions, Connection, PgConnection};
 
 /// What the last rebuild of a read model came to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -36,7 +36,9 @@ pub struct RebuildState {
 /// The right to rebuild one read model: held until the rebuild ends (or the process dies).
 pub struct RebuildClaim {
     pool: PgPool,
-    connection: Option<PoolConnection<sqlx::Postgres>>,
+    /// A connection of its own (not the pool's: a rebuild must not take one from the commands
+    /// for as long as it runs), holding the session lock.
+    connection: Option<PgConnection>,
     name: String,
 }
 
@@ -56,11 +58,11 @@ impl RebuildClaim {
     /// Claims the rebuild of the read model `name`, or answers
     /// [`ProjectionError::RebuildRunning`] if one runs (in any process).
     pub async fn acquire(pool: &PgPool, name: &str) -> Result<Self, ProjectionError> {
-        let mut connection = pool.acquire().await?;
+        let mut connection = pool.connect_options().connect().await?;
         let claimed: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtextextended($1, 0))")
                 .bind(claim_key(name))
-                .fetch_one(&mut *connection)
+                .fetch_one(&mut connection)
                 .await?;
         if !claimed {
             return Err(ProjectionError::RebuildRunning(name.to_owned()));
@@ -72,7 +74,7 @@ impl RebuildClaim {
              started_at = now(), finished_at = NULL",
         )
         .bind(name)
-        .execute(&mut *connection)
+        .execute(&mut connection)
         .await?;
         Ok(Self {
             pool: pool.clone(),
@@ -118,8 +120,7 @@ impl RebuildClaim {
         result
     }
 
-    /// Records the outcome and unlocks; a connection that cannot be unlocked is closed (which
-    /// unlocks it).
+    /// Records the outcome and closes the claim's connection, which unlocks it.
     async fn release(&mut self, state: &str, error: Option<String>, done: u64) {
         let Some(mut connection) = self.connection.take() else {
             return;
@@ -133,28 +134,23 @@ impl RebuildClaim {
         .bind(state)
         .bind(error)
         .bind(to_i64(done))
-        .execute(&mut *connection)
+        .execute(&mut connection)
         .await;
         if let Err(e) = recorded {
             tracing::warn!(projection = %self.name, error = %e, "could not record the rebuild's outcome");
         }
-        let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
-            .bind(claim_key(&self.name))
-            .execute(&mut *connection)
-            .await;
-        if unlocked.is_err() {
-            let _ = connection.close().await;
+        // Closing the session releases its lock.
+        if let Err(e) = connection.close().await {
+            tracing::debug!(projection = %self.name, error = %e, "rebuild connection closed uncleanly");
         }
     }
 }
 
 impl Drop for RebuildClaim {
     fn drop(&mut self) {
-        // Dropped without `run` finishing (cancelled): close the connection, which unlocks it,
-        // rather than return it to the pool still holding the lock.
-        if let Some(connection) = self.connection.take() {
-            drop(connection.detach());
-        }
+        // Dropped without `run` finishing (cancelled): dropping the connection ends the session,
+        // which unlocks it.
+        drop(self.connection.take());
     }
 }
 
