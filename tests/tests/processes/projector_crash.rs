@@ -30,11 +30,16 @@ fn a_projector_killed_mid_backlog_resumes_without_applying_anything_twice() {
         let mut f = std::fs::File::create(&csv).unwrap();
         writeln!(f, "index,origin,destination,depart_time,depart_weekday,duration,arrival_time,arrival_weekday,flight_no,airline_code,airline,economy_fare,business_fare,first_fare").unwrap();
         for i in 0..3000 {
+            // Local times at DFW and ORD (both US Central): 2 h 30 later, maybe the next day.
+            let arrives = ((i / 60) % 24) * 60 + i % 60 + 150;
             writeln!(
                 f,
-                "{i},DFW,ORD,{:02}:{:02}:00,0,02:30:00,00:00:00,0,SF{},SF,SkyFly,{},,",
+                "{i},DFW,ORD,{:02}:{:02}:00,0,02:30:00,{:02}:{:02}:00,{},SF{},SF,SkyFly,{},,",
                 (i / 60) % 24,
                 i % 60,
+                (arrives / 60) % 24,
+                arrives % 60,
+                arrives / (24 * 60),
                 1000 + i,
                 10_000 + i
             )
