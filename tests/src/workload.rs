@@ -236,12 +236,25 @@ impl Workload {
                 .values()
                 .filter(|v| v["flight_id"] == flight.as_str() && v["status"] == "confirmed")
                 .count() as u64;
-            let (_, f) = server.call("GET", &format!("/api/v1/flights/{flight}"), None, None);
-            let c = &f["cabins"]["economy"];
+            // The flight's read model is another projector than the bookings': give it until
+            // it has caught up (a real leak stays wrong and fails below).
+            let looked = || {
+                let (_, f) = server.call("GET", &format!("/api/v1/flights/{flight}"), None, None);
+                let c = &f["cabins"]["economy"];
+                ((c["sold"].as_u64(), c["held"].as_u64()), f)
+            };
+            let want = (Some(confirmed), Some(0));
+            let give_up = Instant::now() + Duration::from_secs(20);
+            let (seats, f) = loop {
+                let (seats, f) = looked();
+                if seats == want || Instant::now() >= give_up {
+                    break (seats, f);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            };
             assert_eq!(
-                (c["sold"].as_u64(), c["held"].as_u64()),
-                (Some(confirmed), Some(0)),
-                "{flight} {what}: {f}"
+                seats, want,
+                "{flight} {what}: (sold, held) against confirmed: {f}"
             );
         }
         for (id, view) in views {
